@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Build steps for the kernel side: vmlinux.h from BTF, the BPF object, its skeleton."""
+
+def vmlinux_header(name, out = "vmlinux.h"):
+    """Dumps kernel BTF as C. SYSSTREAM_BTF (--action_env) overrides the source,
+    for build hosts without /sys/kernel/btf/vmlinux."""
+    native.genrule(
+        name = name,
+        outs = [out],
+        cmd = "BTF=$${SYSSTREAM_BTF:-/sys/kernel/btf/vmlinux}; " +
+              "if [ ! -r \"$$BTF\" ]; then echo \"no kernel BTF at $$BTF: set --action_env=SYSSTREAM_BTF=/path/to/vmlinux\" >&2; exit 1; fi; " +
+              "bpftool btf dump file \"$$BTF\" format c > $@",
+        local = True,
+    )
+
+def bpf_object(name, src, hdrs, vmlinux, arch = "x86"):
+    """Compiles one .bpf.c with clang -target bpf (CO-RE, -g for BTF)."""
+    native.genrule(
+        name = name,
+        srcs = [src, vmlinux, "@system//:libbpf_bpf_headers"] + hdrs,
+        outs = [name + ".o"],
+        cmd = ("clang -g -O2 -target bpf -D__TARGET_ARCH_%s " % arch) +
+              "-Wall -Werror " +
+              "-I$$(dirname $(location %s)) " % vmlinux +
+              "-I$$(dirname $(location %s)) " % src +
+              "-idirafter external/system/include " +
+              "-c $(location %s) -o $@.tmp && " % src +
+              "llvm-strip -g $@.tmp -o $@",
+    )
+
+def bpf_skeleton(name, obj, skel_name):
+    """Runs bpftool gen skeleton over a BPF object."""
+    native.genrule(
+        name = name,
+        srcs = [obj],
+        outs = [skel_name + ".skel.h"],
+        cmd = "bpftool gen skeleton $(location %s) name %s > $@" % (obj, skel_name),
+    )

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Kernel side of sysstream: one record per syscall entry of the target
+ * processes into a single ring buffer (global order), with in-band gap
+ * markers when the ring is full, and fork/exit tracking of targets.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "sysstream.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Tunables, set by user space between open and load. */
+const volatile bool targ_all = false;          /* every process, no filter */
+const volatile bool targ_follow = false;       /* track forked children */
+const volatile bool filter_self = true;        /* drop sysstream's own calls */
+const volatile __u32 self_pid = 0;             /* as reported (see below) */
+const volatile bool pidns_translate = false;   /* report pids of this pidns */
+const volatile __u64 pidns_dev = 0;
+const volatile __u64 pidns_ino = 0;
+const volatile __u32 wakeup_batch = 1024;      /* records per forced wakeup */
+
+/* Processes alive in target_tgids (+ target_ns_tgids); user space stops
+ * when it reaches zero. */
+__u64 live_targets = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* resized by user space before load */
+} events SEC(".maps");
+
+/* Host tgid -> pid to report (0: not known yet, learn on first syscall). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SYSSTREAM_MAX_TARGETS);
+	__type(key, __u32);
+	__type(value, __u32);
+} target_tgids SEC(".maps");
+
+/* Targets named by their pid in sysstream's (non-initial) pid namespace,
+ * moved to target_tgids on their first syscall. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SYSSTREAM_MAX_TARGETS);
+	__type(key, __u32);
+	__type(value, __u8);
+} target_ns_tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sysstream_cpu_state);
+} cpu_state SEC(".maps");
+
+/* The current task's tgid in sysstream's pid namespace, or 0 if invisible. */
+static __always_inline __u32 ns_tgid(void)
+{
+	struct bpf_pidns_info ns = {};
+
+	if (bpf_get_ns_current_pid_tgid(pidns_dev, pidns_ino, &ns, sizeof(ns)))
+		return 0;
+	return ns.tgid;
+}
+
+static __always_inline void emit(__u64 value)
+{
+	struct sysstream_cpu_state *st;
+	__u32 zero = 0;
+	__u64 *rec, flags;
+
+	st = bpf_map_lookup_elem(&cpu_state, &zero);
+	if (!st)
+		return;
+
+	if (st->lost) {
+		/* Report earlier losses in-band, before the next record. */
+		__u64 n = st->lost;
+
+		if (n > SYSSTREAM_GAP_MAX)
+			n = SYSSTREAM_GAP_MAX;
+		rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+		if (!rec) {
+			__sync_fetch_and_add(&st->lost, 1);
+			return;
+		}
+		*rec = ((__u64)SYSSTREAM_GAP_PID << 32) | n;
+		bpf_ringbuf_submit(rec, BPF_RB_NO_WAKEUP);
+		__sync_fetch_and_sub(&st->lost, n);
+	}
+
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		__sync_fetch_and_add(&st->lost, 1);
+		return;
+	}
+	*rec = value;
+	/* A wakeup per record would cost ~900 ns; wake once per batch and let
+	 * the consumer's timer pick up the rest. */
+	flags = BPF_RB_NO_WAKEUP;
+	if (++st->unsignaled >= wakeup_batch) {
+		st->unsignaled = 0;
+		flags = BPF_RB_FORCE_WAKEUP;
+	}
+	bpf_ringbuf_submit(rec, flags);
+}
+
+/* Looks up the pid to report for this host tgid, learning targets that were
+ * named by namespace pid. Returns 0 if the process is not a target. */
+static __always_inline __u32 target_pid(__u32 tgid)
+{
+	__u32 *rep, pid;
+
+	rep = bpf_map_lookup_elem(&target_tgids, &tgid);
+	if (rep) {
+		if (*rep)
+			return *rep;
+		/* A followed child in a translated namespace: learn its pid. */
+		pid = ns_tgid();
+		if (pid)
+			*rep = pid;
+		return pid;
+	}
+	if (!pidns_translate)
+		return 0;
+	pid = ns_tgid();
+	if (!pid || !bpf_map_lookup_elem(&target_ns_tgids, &pid))
+		return 0;
+	if (bpf_map_update_elem(&target_tgids, &tgid, &pid, BPF_NOEXIST))
+		return 0;
+	bpf_map_delete_elem(&target_ns_tgids, &pid);
+	return pid;
+}
+
+SEC("raw_tp/sys_enter")
+int handle_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 pid;
+
+	if (targ_all) {
+		pid = pidns_translate ? ns_tgid() : tgid;
+		if (!pid || (filter_self && pid == self_pid))
+			return 0;
+	} else {
+		pid = target_pid(tgid);
+		if (!pid)
+			return 0;
+	}
+	emit(((__u64)pid << 32) | (__u32)ctx->args[1]);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid, ctgid, rep;
+
+	if (targ_all || !targ_follow)
+		return 0;
+	ctgid = child->tgid;
+	if (child->pid != ctgid)
+		return 0; /* a new thread: covered by its process */
+	ptgid = parent->tgid;
+	if (!bpf_map_lookup_elem(&target_tgids, &ptgid))
+		return 0;
+	rep = pidns_translate ? 0 : ctgid;
+	if (bpf_map_update_elem(&target_tgids, &ctgid, &rep, BPF_NOEXIST) == 0) {
+		__sync_fetch_and_add(&live_targets, 1);
+	} else {
+		struct sysstream_cpu_state *st;
+		__u32 zero = 0;
+
+		st = bpf_map_lookup_elem(&cpu_state, &zero);
+		if (st)
+			__sync_fetch_and_add(&st->follow_failed, 1);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *task)
+{
+	__u32 tgid, pid;
+
+	if (targ_all)
+		return 0;
+	/* Forget a process only when its last thread exits. */
+	if (BPF_CORE_READ(task, signal, live.counter) > 0)
+		return 0;
+	tgid = task->tgid;
+	if (bpf_map_delete_elem(&target_tgids, &tgid) == 0) {
+		__sync_fetch_and_sub(&live_targets, 1);
+		return 0;
+	}
+	if (pidns_translate) {
+		/* Runs in the exiting task: a never-learned target. */
+		pid = ns_tgid();
+		if (pid && bpf_map_delete_elem(&target_ns_tgids, &pid) == 0)
+			__sync_fetch_and_sub(&live_targets, 1);
+	}
+	return 0;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The one contract between the kernel program and user space. Both sides
+ * include this file; nothing else redeclares it.
+ *
+ * The ring buffer carries 8-byte records, one per syscall entry, in the
+ * global order in which they were reserved:
+ *
+ *     record = (pid << 32) | syscall_nr
+ *
+ * A record whose pid field is SYSSTREAM_GAP_PID is an in-band gap marker:
+ * its low 32 bits count the records this CPU could not reserve (ring full)
+ * since its previous marker. Records + marker counts = syscalls seen.
+ */
+#ifndef SYSSTREAM_BPF_SYSSTREAM_H_
+#define SYSSTREAM_BPF_SYSSTREAM_H_
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define SYSSTREAM_GAP_PID 0xffffffffU
+#define SYSSTREAM_GAP_MAX 0xffffffffULL /* most one marker can carry */
+
+/* Upper bound on tracked processes (initial targets plus followed children). */
+#define SYSSTREAM_MAX_TARGETS 65536
+
+typedef __u64 sysstream_record;
+
+/* Per-CPU state, one entry of the cpu_state map. */
+struct sysstream_cpu_state {
+	__u64 lost;           /* reservations failed, not yet reported in-band */
+	__u64 unsignaled;     /* records since this CPU last woke the consumer */
+	__u64 follow_failed;  /* children not tracked: target map full */
+	__u64 pad;
+};
+
+#ifdef __cplusplus
+static_assert(sizeof(sysstream_record) == 8, "wire record is 8 bytes");
+static_assert(sizeof(struct sysstream_cpu_state) == 32, "cpu_state layout");
+#else
+_Static_assert(sizeof(sysstream_record) == 8, "wire record is 8 bytes");
+_Static_assert(sizeof(struct sysstream_cpu_state) == 32, "cpu_state layout");
+#endif
+
+#endif /* SYSSTREAM_BPF_SYSSTREAM_H_ */

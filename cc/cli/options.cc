@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: Apache-2.0
+// A hand-written parser: getopt keeps global state and cannot tell "-5" (a bad
+// PID) from an unknown option, and both matter for clear error messages.
+#include "cc/cli/options.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "cc/common/status_macros.h"
+
+namespace sysstream {
+namespace {
+
+enum class OptionId {
+  kFile,
+  kIncludeSelf,
+  kVerbose,
+  kHelp,
+  kVersion,
+  kFollow,
+  kQuiet,
+  kDelimiter,
+  kForce,
+  kAppend,
+  kRingSize,
+  kBtf,
+};
+
+struct OptionSpec {
+  absl::string_view long_name;  // without the leading "--"
+  char short_name;              // '\0' if the option has no short form
+  bool takes_value;
+  OptionId id;
+};
+
+constexpr OptionSpec kOptionSpecs[] = {
+    {"file", 'f', true, OptionId::kFile},
+    {"include-self", 'm', false, OptionId::kIncludeSelf},
+    {"verbose", 'v', false, OptionId::kVerbose},
+    {"help", 'h', false, OptionId::kHelp},
+    {"version", '\0', false, OptionId::kVersion},
+    {"follow", 'F', false, OptionId::kFollow},
+    {"quiet", 'q', false, OptionId::kQuiet},
+    {"delimiter", '\0', true, OptionId::kDelimiter},
+    {"force", '\0', false, OptionId::kForce},
+    {"append", '\0', false, OptionId::kAppend},
+    {"ring-size", '\0', true, OptionId::kRingSize},
+    {"btf", '\0', true, OptionId::kBtf},
+};
+
+const OptionSpec* FindLong(absl::string_view name) {
+  for (const OptionSpec& spec : kOptionSpecs) {
+    if (spec.long_name == name) return &spec;
+  }
+  return nullptr;
+}
+
+const OptionSpec* FindShort(char name) {
+  for (const OptionSpec& spec : kOptionSpecs) {
+    if (spec.short_name != '\0' && spec.short_name == name) return &spec;
+  }
+  return nullptr;
+}
+
+// User text as it appears inside an error message: control characters are
+// shown as \xNN so that every message stays on one line.
+std::string Shown(absl::string_view text) {
+  std::string out;
+  for (char c : text) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+absl::Status Invalid(absl::string_view what, absl::string_view text,
+                     absl::string_view why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, " '", Shown(text), "': ", why));
+}
+
+bool IsAsciiDigits(absl::string_view text) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// One entry of a PID list: decimal digits only, 1..kMaxPid.
+absl::StatusOr<int32_t> ParsePid(absl::string_view text) {
+  if (text.size() > 1 && text[0] == '-' && IsAsciiDigits(text.substr(1))) {
+    return Invalid("invalid PID", text, "must be a positive integer");
+  }
+  if (!IsAsciiDigits(text)) return Invalid("invalid PID", text, "not a number");
+  // Leading zeros are harmless; strip them so that the length check below
+  // catches overflow before any arithmetic.
+  absl::string_view digits = text;
+  while (digits.size() > 1 && digits[0] == '0') digits.remove_prefix(1);
+  const std::string max_text = absl::StrCat(kMaxPid);
+  int64_t value = 0;
+  if (digits.size() <= max_text.size()) {
+    for (char c : digits) value = value * 10 + (c - '0');
+  } else {
+    value = int64_t{kMaxPid} + 1;
+  }
+  if (value == 0) {
+    return Invalid("invalid PID", text, "must be a positive integer");
+  }
+  if (value > kMaxPid) {
+    return Invalid("invalid PID", text,
+                   absl::StrCat("larger than the maximum ", kMaxPid));
+  }
+  return static_cast<int32_t>(value);
+}
+
+// Collects the positional PID_LIST, which may span several arguments:
+// entries are separated by commas and/or whitespace, so "1,2 3", "1, 2" and
+// "1 ,2" all mean the same. An empty entry ("1,,2", a leading or trailing
+// comma) is an error rather than silently ignored: it usually means a shell
+// variable expanded to nothing.
+class PidListParser {
+ public:
+  explicit PidListParser(std::vector<int32_t>* pids) : pids_(pids) {}
+
+  // One command-line argument.
+  absl::Status AddArgument(absl::string_view arg) {
+    std::vector<absl::string_view> words =
+        absl::StrSplit(arg, absl::ByAnyChar(" \t\n"), absl::SkipEmpty());
+    if (words.empty()) return EmptyEntry(arg);
+    for (absl::string_view word : words) RETURN_IF_ERROR(AddWord(word));
+    return absl::OkStatus();
+  }
+
+  // Called once all arguments are seen: the list must not end in a comma.
+  absl::Status Finish() {
+    if (pending_comma_) return EmptyEntry(previous_word_);
+    return absl::OkStatus();
+  }
+
+ private:
+  static absl::Status EmptyEntry(absl::string_view list) {
+    return Invalid("invalid PID list", list, "empty entry");
+  }
+
+  absl::Status AddWord(absl::string_view word) {
+    const std::vector<absl::string_view> pieces = absl::StrSplit(word, ',');
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      if (!pieces[i].empty()) {
+        ASSIGN_OR_RETURN(const int32_t pid, ParsePid(pieces[i]));
+        if (seen_.insert(pid).second) pids_->push_back(pid);
+        continue;
+      }
+      if (i == 0) {
+        // A leading comma separates this word from the previous entry; it is
+        // empty if there is none, or if the previous word ended with a comma.
+        if (pending_comma_) {
+          return EmptyEntry(absl::StrCat(previous_word_, " ", word));
+        }
+        if (seen_.empty()) return EmptyEntry(word);
+      } else if (i + 1 < pieces.size()) {
+        return EmptyEntry(word);
+      }
+      // A trailing comma: the entry must come in a later word.
+    }
+    pending_comma_ = pieces.size() > 1 && pieces.back().empty();
+    previous_word_ = std::string(word);
+    return absl::OkStatus();
+  }
+
+  std::vector<int32_t>* pids_;
+  std::unordered_set<int32_t> seen_;
+  bool pending_comma_ = false;
+  std::string previous_word_;
+};
+
+// Decodes \t \n \0 \\ so that a delimiter can be typed on a shell line.
+absl::StatusOr<std::string> DecodeDelimiter(absl::string_view text) {
+  if (text.empty()) {
+    return Invalid("invalid delimiter", text, "must not be empty");
+  }
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\') {
+      out += text[i];
+      continue;
+    }
+    if (i + 1 == text.size()) {
+      return Invalid("invalid delimiter", text,
+                     "ends with a lone '\\' (use \\\\ for a backslash)");
+    }
+    switch (text[++i]) {
+      case 't':
+        out += '\t';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case '0':
+        out += '\0';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      default:
+        return Invalid(
+            "invalid delimiter", text,
+            absl::StrCat("unknown escape '\\", Shown(text.substr(i, 1)),
+                         "' (known: \\t \\n \\0 \\\\)"));
+    }
+  }
+  return out;
+}
+
+// SIZE with an optional binary suffix: K, M, G or KiB, MiB, GiB, any case.
+absl::StatusOr<uint64_t> ParseRingSize(absl::string_view text) {
+  size_t ndigits = 0;
+  while (ndigits < text.size() &&
+         absl::ascii_isdigit(static_cast<unsigned char>(text[ndigits]))) {
+    ++ndigits;
+  }
+  if (ndigits == 0) return Invalid("invalid ring size", text, "not a number");
+  const absl::string_view suffix = text.substr(ndigits);
+  const std::string lower = absl::AsciiStrToLower(suffix);
+  int shift = 0;
+  if (lower.empty()) {
+    shift = 0;
+  } else if (lower == "k" || lower == "kib") {
+    shift = 10;
+  } else if (lower == "m" || lower == "mib") {
+    shift = 20;
+  } else if (lower == "g" || lower == "gib") {
+    shift = 30;
+  } else {
+    return Invalid(
+        "invalid ring size", text,
+        absl::StrCat("unknown suffix '", Shown(suffix), "' (use K, M or G)"));
+  }
+  uint64_t number = 0;
+  // SimpleAtoi fails only on overflow here (the text is all digits): such a
+  // number is certainly too large.
+  const bool fits = absl::SimpleAtoi(text.substr(0, ndigits), &number) &&
+                    number <= (kMaxRingBytes >> shift);
+  if (!fits) {
+    return Invalid(
+        "invalid ring size", text,
+        absl::StrCat("must be at most ", kMaxRingBytes, " bytes (1 GiB)"));
+  }
+  const uint64_t bytes = number << shift;
+  if (bytes < kMinRingBytes) {
+    return Invalid(
+        "invalid ring size", text,
+        absl::StrCat("must be at least ", kMinRingBytes, " bytes (4 KiB)"));
+  }
+  if ((bytes & (bytes - 1)) != 0) {
+    return Invalid("invalid ring size", text, "must be a power of two");
+  }
+  return bytes;
+}
+
+// `spelled` is the option as the user wrote it ("-f" or "--file"), for
+// messages; `value` is empty for options that take none.
+absl::Status Apply(const OptionSpec& spec, absl::string_view spelled,
+                   absl::string_view value, Options& options) {
+  switch (spec.id) {
+    case OptionId::kFile:
+      if (value.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "option '", spelled, "' requires a non-empty argument"));
+      }
+      options.log_path = std::string(value);
+      break;
+    case OptionId::kIncludeSelf:
+      options.include_self = true;
+      break;
+    case OptionId::kVerbose:
+      options.verbose = true;
+      break;
+    case OptionId::kHelp:
+      options.help = true;
+      break;
+    case OptionId::kVersion:
+      options.version = true;
+      break;
+    case OptionId::kFollow:
+      options.follow = true;
+      break;
+    case OptionId::kQuiet:
+      options.quiet = true;
+      break;
+    case OptionId::kDelimiter: {
+      ASSIGN_OR_RETURN(options.delimiter, DecodeDelimiter(value));
+      break;
+    }
+    case OptionId::kForce:
+    case OptionId::kAppend: {
+      const ExistingLog wanted = spec.id == OptionId::kForce
+                                     ? ExistingLog::kOverwrite
+                                     : ExistingLog::kAppend;
+      if (options.existing != ExistingLog::kAsk && options.existing != wanted) {
+        return absl::InvalidArgumentError(
+            "--force and --append are mutually exclusive");
+      }
+      options.existing = wanted;
+      break;
+    }
+    case OptionId::kRingSize: {
+      ASSIGN_OR_RETURN(options.ring_bytes, ParseRingSize(value));
+      break;
+    }
+    case OptionId::kBtf:
+      if (value.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "option '", spelled, "' requires a non-empty argument"));
+      }
+      options.btf_path = std::string(value);
+      break;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RequiresArgument(absl::string_view spelled) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("option '", Shown(spelled), "' requires an argument"));
+}
+
+absl::Status UnknownOption(absl::string_view spelled) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown option '", Shown(spelled), "'"));
+}
+
+}  // namespace
+
+absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
+  Options options;
+  PidListParser pid_list(&options.pids);
+  for (size_t i = 0; i < args.size(); ++i) {
+    const absl::string_view arg = args[i];
+
+    if (arg == "--") {
+      if (i + 1 == args.size()) {
+        return absl::InvalidArgumentError("'--' must be followed by a command");
+      }
+      options.command.assign(args.begin() + i + 1, args.end());
+      break;
+    }
+
+    if (absl::StartsWith(arg, "--")) {
+      const absl::string_view body = arg.substr(2);
+      const size_t eq = body.find('=');
+      const absl::string_view name = body.substr(0, eq);
+      const std::string spelled = absl::StrCat("--", name);
+      const OptionSpec* spec = FindLong(name);
+      if (spec == nullptr) return UnknownOption(name.empty() ? arg : spelled);
+      absl::string_view value;
+      if (eq != absl::string_view::npos) {
+        if (!spec->takes_value) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("option '", spelled, "' takes no argument"));
+        }
+        value = body.substr(eq + 1);
+      } else if (spec->takes_value) {
+        if (i + 1 == args.size()) return RequiresArgument(spelled);
+        value = args[++i];
+      }
+      RETURN_IF_ERROR(Apply(*spec, spelled, value, options));
+      continue;
+    }
+
+    // "-" alone and "-5" (a negative number) are PID_LIST entries, rejected
+    // there with a message about PIDs rather than about options.
+    if (arg.size() > 1 && arg[0] == '-' &&
+        !absl::ascii_isdigit(static_cast<unsigned char>(arg[1]))) {
+      for (size_t j = 1; j < arg.size(); ++j) {
+        const std::string spelled = absl::StrCat("-", arg.substr(j, 1));
+        const OptionSpec* spec = FindShort(arg[j]);
+        if (spec == nullptr) return UnknownOption(spelled);
+        if (!spec->takes_value) {
+          RETURN_IF_ERROR(Apply(*spec, spelled, "", options));
+          continue;
+        }
+        // The rest of the argument ("-ffile"), else the next argument.
+        absl::string_view value = arg.substr(j + 1);
+        if (value.empty()) {
+          if (i + 1 == args.size()) return RequiresArgument(spelled);
+          value = args[++i];
+        }
+        RETURN_IF_ERROR(Apply(*spec, spelled, value, options));
+        break;
+      }
+      continue;
+    }
+
+    RETURN_IF_ERROR(pid_list.AddArgument(arg));
+  }
+  RETURN_IF_ERROR(pid_list.Finish());
+  return options;
+}
+
+std::string HelpText() {
+  return R"(Usage: sysstream [options] [PID_LIST...]
+       sysstream [options] -- COMMAND [ARGS...]
+
+Trace system calls with eBPF and stream them to a log file as they happen.
+
+Targets:
+  PID_LIST              process IDs separated by commas and/or spaces,
+                        e.g. "1,2 3"; a process is traced with all its threads
+  -- COMMAND [ARGS...]  start COMMAND and trace it; everything after "--" is
+                        passed to it unchanged (PIDs may be given before "--")
+  With no PIDs and no command, every process on the system is traced
+  (sysstream's own calls are excluded unless -m is given).
+
+Options:
+  -f, --file FILE       write the log to FILE; "-" is standard output
+                        (default: sysstream.log)
+      --force           overwrite an existing log file
+      --append          append to an existing log file
+                        (default: ask on a terminal, refuse otherwise)
+      --delimiter STR   written after each record; the escapes \t \n \0 \\
+                        are decoded (default: \t)
+      --ring-size SIZE  BPF ring buffer size in bytes: a power of two from
+                        4 KiB to 1 GiB; suffixes K, M, G or KiB, MiB, GiB
+                        (default: 8 MiB)
+      --btf PATH        kernel BTF file, for kernels without
+                        /sys/kernel/btf/vmlinux (default: the kernel's own)
+  -F, --follow          also trace children forked by the targets
+                        (default: off)
+  -m, --include-self    also record sysstream's own system calls
+                        (default: off)
+  -q, --quiet           do not print the progress line (default: off)
+  -v, --verbose         print more diagnostics (default: off)
+  -h, --help            print this help and exit
+      --version         print the version and exit
+
+Log format:
+  Each record is the lowercase hex (printf "%lx") of
+  (pid << 32 | syscall_nr), followed by the delimiter. A gap marker has the
+  pid field 0xffffffff; its low 32 bits count the records that were lost
+  (ring buffer full) since the previous marker.
+
+Exit status:
+  0        success; with -- COMMAND, the command's exit status
+           (128+N if it was killed by signal N)
+  1        internal error
+  2        usage error
+  3        target not found
+  4        log file error
+  5        missing privileges
+  6        kernel unsupported or no BTF
+  7        write error while streaming
+  126/127  COMMAND not executable / not found
+)";
+}
+
+}  // namespace sysstream

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+// Command-line options as plain data. Parsing is a pure function so it can be
+// unit-tested without root and without global flag state.
+#ifndef SYSSTREAM_CC_CLI_OPTIONS_H_
+#define SYSSTREAM_CC_CLI_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace sysstream {
+
+// Linux PID_MAX_LIMIT on 64-bit: no PID can be larger.
+inline constexpr int32_t kMaxPid = 4194304;
+// Bounds for --ring-size (the BPF ring buffer must be a power-of-two number of
+// pages; 1 GiB is far beyond any useful size and keeps the value in 32 bits).
+inline constexpr uint64_t kMinRingBytes = uint64_t{4} << 10;
+inline constexpr uint64_t kMaxRingBytes = uint64_t{1} << 30;
+
+// What to do when the log file already exists.
+enum class ExistingLog {
+  kAsk,        // ask on a terminal, refuse otherwise (default)
+  kOverwrite,  // --force
+  kAppend,     // --append
+};
+
+struct Options {
+  std::string log_path = "sysstream.log";  // -f/--file ("-" is stdout)
+  bool include_self = false;               // -m/--include-self
+  bool verbose = false;                    // -v/--verbose
+  bool help = false;                       // -h/--help
+  bool version = false;                    // --version
+  bool follow = false;                     // -F/--follow
+  bool quiet = false;                      // -q/--quiet: no progress line
+  // --delimiter, with the escapes \t \n \0 \\ already decoded.
+  std::string delimiter = "\t";
+  ExistingLog existing = ExistingLog::kAsk;  // --force / --append
+  // --ring-size: power of two in [kMinRingBytes, kMaxRingBytes].
+  uint64_t ring_bytes = 8u << 20;
+  // --btf: kernel BTF file for kernels without /sys/kernel/btf/vmlinux.
+  std::string btf_path;
+  // Positional PID_LIST, deduplicated, in first-seen order.
+  std::vector<int32_t> pids;
+  // Everything after "--", verbatim.
+  std::vector<std::string> command;
+};
+
+// Parses argv[1..]. Errors are InvalidArgument with a one-line message that
+// names the offending argument, e.g. "invalid PID 'abc': not a number".
+absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args);
+
+// The --help text.
+std::string HelpText();
+
+}  // namespace sysstream
+
+#endif  // SYSSTREAM_CC_CLI_OPTIONS_H_

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: Apache-2.0
+// sysstream: stream every system call of chosen processes into a log file.
+// main() only wires the modules together and is the only place that prints
+// errors and picks exit codes.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "cc/cli/options.h"
+#include "cc/probe/probe.h"
+#include "cc/sink/log_writer.h"
+#include "cc/stream/stream.h"
+#include "cc/target/command.h"
+#include "cc/target/target.h"
+
+namespace sysstream {
+namespace {
+
+// Exit codes (also in --help and the README).
+enum ExitCode {
+  kOk = 0,
+  kInternal = 1,
+  kUsage = 2,
+  kTargetNotFound = 3,
+  kLogFile = 4,
+  kNoPrivilege = 5,
+  kKernelUnsupported = 6,
+  kWriteFailed = 7,
+  kCommandNotExecutable = 126,
+  kCommandNotFound = 127,
+};
+
+constexpr char kVersion[] = "0.1.0";
+
+int Fail(int code, const absl::Status& status) {
+  std::fprintf(stderr, "sysstream: %s\n", std::string(status.message()).c_str());
+  return code;
+}
+
+// Errors from loading and attaching BPF.
+int ProbeFailure(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kPermissionDenied:
+      return Fail(kNoPrivilege, status);
+    case absl::StatusCode::kFailedPrecondition:
+      return Fail(kKernelUnsupported, status);
+    default:
+      return Fail(kInternal, status);
+  }
+}
+
+// An existing log file is never destroyed silently: on a terminal, ask.
+bool ConfirmOverwrite(const std::string& path) {
+  if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) return false;
+  std::fprintf(stderr, "sysstream: log file '%s' exists; overwrite? [y/N] ",
+               path.c_str());
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+int Run(const Options& cli) {
+  Options opts = cli;
+  sigset_t child_mask;
+  if (absl::Status s = BlockStreamSignals(&child_mask); !s.ok()) {
+    return Fail(kInternal, s);
+  }
+
+  // 1. Targets, before anything touches the kernel or the log.
+  absl::StatusOr<PidNamespace> pidns = CurrentPidNamespace();
+  if (!pidns.ok()) return Fail(kInternal, pidns.status());
+  std::vector<uint32_t> pids;
+  if (!opts.pids.empty()) {
+    absl::StatusOr<std::vector<uint32_t>> resolved = ResolvePids(opts.pids);
+    if (!resolved.ok()) return Fail(kTargetNotFound, resolved.status());
+    pids = *resolved;
+  }
+  std::string command_path;
+  if (!opts.command.empty()) {
+    absl::StatusOr<std::string> found = FindExecutable(opts.command[0]);
+    if (!found.ok()) {
+      return Fail(found.status().code() == absl::StatusCode::kNotFound
+                      ? kCommandNotFound
+                      : kCommandNotExecutable,
+                  found.status());
+    }
+    command_path = *found;
+  }
+  const bool trace_all = pids.empty() && opts.command.empty();
+
+  // 2. The log's place, checked (not yet created).
+  absl::Status log_ok = CheckLogPath(opts.log_path, opts.existing);
+  if (absl::IsAlreadyExists(log_ok) && ConfirmOverwrite(opts.log_path)) {
+    opts.existing = ExistingLog::kOverwrite;
+    log_ok = CheckLogPath(opts.log_path, opts.existing);
+  }
+  if (!log_ok.ok()) return Fail(kLogFile, log_ok);
+
+  // 3. Load the BPF program.
+  ProbeOptions popts;
+  popts.trace_all = trace_all;
+  popts.follow = opts.follow;
+  popts.include_self = opts.include_self;
+  popts.self_pid = static_cast<uint32_t>(getpid());
+  popts.pidns_translate = !pidns->initial;
+  popts.pidns_dev = pidns->dev;
+  popts.pidns_ino = pidns->ino;
+  popts.ring_bytes = opts.ring_bytes;
+  popts.btf_path = opts.btf_path;
+  absl::StatusOr<std::unique_ptr<Probe>> probe_or = Probe::Create(popts);
+  if (!probe_or.ok()) return ProbeFailure(probe_or.status());
+  Probe& probe = **probe_or;
+
+  // 4. The command, held before its execve.
+  std::unique_ptr<HeldCommand> command;
+  if (!opts.command.empty()) {
+    absl::StatusOr<std::unique_ptr<HeldCommand>> started =
+        HeldCommand::Start(command_path, opts.command, child_mask);
+    if (!started.ok()) return Fail(kInternal, started.status());
+    command = std::move(*started);
+    pids.push_back(static_cast<uint32_t>(command->pid()));
+  }
+  std::vector<uint32_t> targets = pids;
+  if (opts.include_self && !trace_all) targets.push_back(popts.self_pid);
+
+  // 5. Fill the filter and attach; records wait in the ring meanwhile.
+  if (!trace_all) {
+    if (absl::Status s = probe.AddTargets(targets); !s.ok()) {
+      return ProbeFailure(s);
+    }
+  }
+  if (absl::Status s = probe.Attach(); !s.ok()) return ProbeFailure(s);
+  if (!trace_all) probe.ForgetExited(pids, ProcessAlive);
+
+  // 6. Create the log only now that tracing works.
+  absl::StatusOr<std::unique_ptr<LogWriter>> writer =
+      LogWriter::Open(opts.log_path, opts.existing);
+  if (!writer.ok()) return Fail(kLogFile, writer.status());
+
+  if (command) {
+    if (absl::Status s = command->Release(); !s.ok()) {
+      return Fail(absl::IsNotFound(s) ? kCommandNotFound
+                                      : kCommandNotExecutable,
+                  s);
+    }
+  }
+  const std::string what =
+      trace_all ? std::string("all processes")
+                : absl::StrCat(pids.size(), pids.size() == 1 ? " process"
+                                                             : " processes");
+  std::fprintf(stderr, "sysstream: tracing %s%s into %s\n", what.c_str(),
+               opts.follow && !trace_all ? " and their children" : "",
+               opts.log_path == "-" ? "standard output"
+                                    : opts.log_path.c_str());
+
+  StreamOptions sopts;
+  sopts.delimiter = opts.delimiter;
+  sopts.verbose = opts.verbose;
+  sopts.verbose_fd = opts.log_path == "-" ? STDERR_FILENO : STDOUT_FILENO;
+  sopts.progress = !opts.verbose && !opts.quiet && isatty(STDERR_FILENO);
+  sopts.stop_when_targets_gone = !trace_all;
+  absl::StatusOr<StreamStats> stats = RunStream(probe, **writer, sopts);
+  if (!stats.ok()) return Fail(kInternal, stats.status());
+
+  std::string why;
+  if (stats->stop_signal != 0) {
+    why = absl::StrCat("stopped by ", sigabbrev_np(stats->stop_signal) ?
+                       absl::StrCat("SIG", sigabbrev_np(stats->stop_signal)) :
+                       absl::StrCat("signal ", stats->stop_signal));
+  } else if (stats->targets_gone) {
+    why = "all targets exited";
+  } else {
+    why = "write error";
+  }
+  std::fprintf(stderr,
+               "sysstream: %llu events written to %s, %llu lost, %.2f s (%s)\n",
+               static_cast<unsigned long long>((*writer)->records_written() -
+                                               stats->gap_markers),
+               opts.log_path == "-" ? "standard output" : opts.log_path.c_str(),
+               static_cast<unsigned long long>(stats->lost), stats->seconds,
+               why.c_str());
+  if (uint64_t failed = probe.follow_failed(); failed > 0) {
+    std::fprintf(stderr,
+                 "sysstream: %llu children could not be followed: target "
+                 "table full\n",
+                 static_cast<unsigned long long>(failed));
+  }
+  if (!stats->write_status.ok()) {
+    std::fprintf(stderr, "sysstream: %s; %llu records not written\n",
+                 std::string(stats->write_status.message()).c_str(),
+                 static_cast<unsigned long long>((*writer)->records_dropped()));
+    return kWriteFailed;
+  }
+  if (command) {
+    if (std::optional<int> code = command->TryWait(); code.has_value()) {
+      return *code;
+    }
+  }
+  return kOk;
+}
+
+}  // namespace
+}  // namespace sysstream
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  absl::StatusOr<sysstream::Options> opts = sysstream::ParseOptions(args);
+  if (!opts.ok()) {
+    std::fprintf(stderr, "sysstream: %s (see 'sysstream --help')\n",
+                 std::string(opts.status().message()).c_str());
+    return sysstream::kUsage;
+  }
+  if (opts->help) {
+    std::fputs(sysstream::HelpText().c_str(), stdout);
+    return sysstream::kOk;
+  }
+  if (opts->version) {
+    std::printf("sysstream %s\n", sysstream::kVersion);
+    return sysstream::kOk;
+  }
+  return sysstream::Run(*opts);
+}

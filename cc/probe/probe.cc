@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cc/probe/probe.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "bpf/sysstream.h"
+#include "bpf/sysstream_bpf.skel.h"
+
+namespace sysstream {
+namespace {
+
+constexpr char kKernelBtf[] = "/sys/kernel/btf/vmlinux";
+
+// libbpf is quiet unless SYSSTREAM_DEBUG is set: errors reach the user as
+// one line each, built from errno and context below.
+int LibbpfPrint(enum libbpf_print_level level, const char* format,
+                va_list args) {
+  static const bool debug = std::getenv("SYSSTREAM_DEBUG") != nullptr;
+  if (!debug) return 0;
+  return std::vfprintf(stderr, format, args);
+}
+
+absl::Status ErrnoStatus(int err, absl::string_view what) {
+  std::string msg = absl::StrCat(what, ": ", std::strerror(err));
+  switch (err) {
+    case EPERM:
+    case EACCES:
+      return absl::PermissionDeniedError(absl::StrCat(
+          msg, " (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)"));
+    case ENOENT:
+    case EINVAL:
+    case ENOTSUP:
+    case E2BIG:
+    case ENOSYS:
+      return absl::FailedPreconditionError(
+          absl::StrCat(msg, " (kernel too old or missing a BPF feature?)"));
+    default:
+      return absl::InternalError(msg);
+  }
+}
+
+bool HasCapability(uint64_t effective, int cap) {
+  return (effective >> cap) & 1;
+}
+
+// Refuses early, with the capability named, rather than at the first
+// failing bpf() call. CAP_SYS_ADMIN alone suffices (Docker 20.10's
+// privileged set has no CAP_BPF).
+absl::Status CheckPrivileges() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  if (syscall(SYS_capget, &header, data) != 0) {
+    return absl::InternalError(
+        absl::StrCat("capget: ", std::strerror(errno)));
+  }
+  uint64_t eff =
+      data[0].effective | (static_cast<uint64_t>(data[1].effective) << 32);
+  constexpr int kCapPerfmon = 38, kCapBpf = 39;
+  if (HasCapability(eff, CAP_SYS_ADMIN)) return absl::OkStatus();
+  if (HasCapability(eff, kCapBpf) && HasCapability(eff, kCapPerfmon)) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      "missing privileges: tracing needs CAP_BPF and CAP_PERFMON (Linux >= "
+      "5.8) or CAP_SYS_ADMIN; run as root or grant those capabilities");
+}
+
+absl::Status CheckBtf(const std::string& custom) {
+  const std::string path = custom.empty() ? kKernelBtf : custom;
+  if (access(path.c_str(), R_OK) != 0) {
+    if (custom.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "kernel BTF not found at ", kKernelBtf,
+          " (kernel built without CONFIG_DEBUG_INFO_BTF?): pass --btf FILE"));
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot read BTF file '", custom, "': ", std::strerror(errno)));
+  }
+  btf* parsed = btf__parse(path.c_str(), nullptr);
+  if (parsed == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("'", path, "' is not valid BTF: ", std::strerror(errno)));
+  }
+  btf__free(parsed);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int OnRingRecord(void* ctx, void* data, size_t size) {
+  if (size < sizeof(sysstream_record)) return 0;
+  sysstream_record record;
+  std::memcpy(&record, data, sizeof(record));
+  static_cast<Probe*>(ctx)->sink_->OnRecord(record);
+  return 0;
+}
+
+absl::StatusOr<std::unique_ptr<Probe>> Probe::Create(
+    const ProbeOptions& options) {
+  libbpf_set_print(LibbpfPrint);
+  if (absl::Status s = CheckPrivileges(); !s.ok()) return s;
+  if (absl::Status s = CheckBtf(options.btf_path); !s.ok()) return s;
+  int ring_ok = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr);
+  if (ring_ok == 0) {
+    return absl::FailedPreconditionError(
+        "this kernel has no BPF ring buffer (needs Linux >= 5.8)");
+  }
+  if (ring_ok < 0) return ErrnoStatus(-ring_ok, "probe BPF ring buffer");
+
+  std::unique_ptr<Probe> probe(new Probe());
+  probe->options_ = options;
+  probe->ncpus_ = libbpf_num_possible_cpus();
+  if (probe->ncpus_ <= 0) {
+    return absl::InternalError("cannot count possible CPUs");
+  }
+
+  LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+  if (!options.btf_path.empty()) {
+    open_opts.btf_custom_path = options.btf_path.c_str();
+  }
+  probe->skel_ = sysstream_bpf__open_opts(&open_opts);
+  if (probe->skel_ == nullptr) return ErrnoStatus(errno, "open BPF object");
+  sysstream_bpf* skel = probe->skel_;
+
+  skel->rodata->targ_all = options.trace_all;
+  skel->rodata->targ_follow = options.follow;
+  skel->rodata->filter_self = !options.include_self;
+  skel->rodata->self_pid = options.self_pid;
+  skel->rodata->pidns_translate = options.pidns_translate;
+  skel->rodata->pidns_dev = options.pidns_dev;
+  skel->rodata->pidns_ino = options.pidns_ino;
+  uint32_t batch = options.wakeup_batch;
+  if (batch == 0) {
+    // Wake the consumer by the time the ring is about 1/8 full on all CPUs.
+    uint64_t slots = options.ring_bytes / 16;  // 8-byte header + record
+    batch = static_cast<uint32_t>(slots / 8 / probe->ncpus_);
+    if (batch == 0) batch = 1;
+  }
+  skel->rodata->wakeup_batch = batch;
+
+  if (int err = bpf_map__set_max_entries(skel->maps.events,
+                                         static_cast<uint32_t>(options.ring_bytes));
+      err) {
+    return ErrnoStatus(-err, "set ring buffer size");
+  }
+  // Hooks that have nothing to do stay unloaded.
+  bpf_program__set_autoload(skel->progs.handle_fork,
+                            options.follow && !options.trace_all);
+  bpf_program__set_autoload(skel->progs.handle_exit, !options.trace_all);
+
+  if (int err = sysstream_bpf__load(skel); err) {
+    return ErrnoStatus(-err, "load BPF programs");
+  }
+  return probe;
+}
+
+Probe::~Probe() {
+  if (ring_ != nullptr) ring_buffer__free(ring_);
+  if (skel_ != nullptr) sysstream_bpf__destroy(skel_);
+}
+
+absl::Status Probe::AddTargets(absl::Span<const uint32_t> pids) {
+  const uint32_t self = options_.self_pid;
+  int64_t added = 0;
+  for (uint32_t pid : pids) {
+    int err;
+    if (options_.pidns_translate) {
+      uint8_t one = 1;
+      err = bpf_map__update_elem(skel_->maps.target_ns_tgids, &pid,
+                                 sizeof(pid), &one, sizeof(one), BPF_NOEXIST);
+    } else {
+      err = bpf_map__update_elem(skel_->maps.target_tgids, &pid, sizeof(pid),
+                                 &pid, sizeof(pid), BPF_NOEXIST);
+    }
+    if (err == -EEXIST) continue;
+    if (err) return ErrnoStatus(-err, absl::StrCat("add target ", pid));
+    if (pid != self) ++added;
+  }
+  __atomic_fetch_add(&skel_->bss->live_targets, added, __ATOMIC_SEQ_CST);
+  return absl::OkStatus();
+}
+
+absl::Status Probe::Attach() {
+  ring_ = ring_buffer__new(bpf_map__fd(skel_->maps.events), OnRingRecord, this,
+                           nullptr);
+  if (ring_ == nullptr) return ErrnoStatus(errno, "create ring buffer reader");
+  if (int err = sysstream_bpf__attach(skel_); err) {
+    return ErrnoStatus(-err, "attach raw_tp/sys_enter and sched hooks");
+  }
+  return absl::OkStatus();
+}
+
+void Probe::ForgetExited(absl::Span<const uint32_t> pids,
+                         bool (*alive)(uint32_t)) {
+  for (uint32_t pid : pids) {
+    if (pid == options_.self_pid || alive(pid)) continue;
+    // Whoever deletes the entry (us or the exit hook) counts the exit once.
+    bpf_map* map = options_.pidns_translate ? skel_->maps.target_ns_tgids
+                                            : skel_->maps.target_tgids;
+    if (bpf_map__delete_elem(map, &pid, sizeof(pid), 0) == 0) {
+      __atomic_fetch_sub(&skel_->bss->live_targets, 1, __ATOMIC_SEQ_CST);
+    }
+  }
+}
+
+void Probe::Detach() {
+  if (skel_ != nullptr) sysstream_bpf__detach(skel_);
+}
+
+int Probe::ring_epoll_fd() const { return ring_buffer__epoll_fd(ring_); }
+
+absl::StatusOr<uint64_t> Probe::Drain(RecordSink* sink) {
+  sink_ = sink;
+  uint64_t total = 0;
+  for (;;) {
+    int n = ring_buffer__consume(ring_);
+    if (n < 0) return ErrnoStatus(-n, "read ring buffer");
+    total += static_cast<uint64_t>(n);
+    if (n < INT32_MAX) return total;
+  }
+}
+
+int64_t Probe::live_targets() const {
+  return static_cast<int64_t>(
+      __atomic_load_n(&skel_->bss->live_targets, __ATOMIC_SEQ_CST));
+}
+
+uint64_t Probe::TakeUnreportedLost() {
+  std::vector<sysstream_cpu_state> states(ncpus_);
+  uint32_t zero = 0;
+  const size_t size = sizeof(sysstream_cpu_state) * states.size();
+  if (bpf_map__lookup_elem(skel_->maps.cpu_state, &zero, sizeof(zero),
+                           states.data(), size, 0) != 0) {
+    return 0;
+  }
+  uint64_t lost = 0;
+  for (sysstream_cpu_state& st : states) {
+    lost += st.lost;
+    st.lost = 0;
+  }
+  bpf_map__update_elem(skel_->maps.cpu_state, &zero, sizeof(zero),
+                       states.data(), size, BPF_ANY);
+  return lost;
+}
+
+uint64_t Probe::follow_failed() const {
+  std::vector<sysstream_cpu_state> states(ncpus_);
+  uint32_t zero = 0;
+  if (bpf_map__lookup_elem(skel_->maps.cpu_state, &zero, sizeof(zero),
+                           states.data(),
+                           sizeof(sysstream_cpu_state) * states.size(),
+                           0) != 0) {
+    return 0;
+  }
+  uint64_t failed = 0;
+  for (const sysstream_cpu_state& st : states) failed += st.follow_failed;
+  return failed;
+}
+
+}  // namespace sysstream

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+// The only user of the BPF skeleton: open, set rodata, load, fill the target
+// maps, attach; and read the ring buffer. Owns every kernel resource (RAII).
+#ifndef SYSSTREAM_CC_PROBE_PROBE_H_
+#define SYSSTREAM_CC_PROBE_PROBE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+
+struct sysstream_bpf;
+struct ring_buffer;
+
+namespace sysstream {
+
+struct ProbeOptions {
+  bool trace_all = false;     // no filter: every process on the system
+  bool follow = false;        // track children forked by targets
+  bool include_self = false;  // record sysstream's own syscalls
+  uint32_t self_pid = 0;      // sysstream's pid as reported (see pidns)
+  // sysstream's pid namespace, if it is not the initial one: pids are then
+  // reported and matched as seen from it.
+  bool pidns_translate = false;
+  uint64_t pidns_dev = 0;
+  uint64_t pidns_ino = 0;
+  uint64_t ring_bytes = 8u << 20;  // power of two, >= page size
+  uint32_t wakeup_batch = 0;       // 0: derived from ring_bytes
+  std::string btf_path;            // custom kernel BTF, empty: the kernel's
+};
+
+// Receives the records of one drain, in ring order.
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  virtual void OnRecord(uint64_t record) = 0;
+};
+
+class Probe {
+ public:
+  // Opens, configures and loads the BPF object (nothing attached yet).
+  static absl::StatusOr<std::unique_ptr<Probe>> Create(
+      const ProbeOptions& options);
+  ~Probe();
+  Probe(const Probe&) = delete;
+  Probe& operator=(const Probe&) = delete;
+
+  // Adds processes to the filter before Attach (live count grows by one each,
+  // except sysstream itself which is never counted as a target to wait for).
+  absl::Status AddTargets(absl::Span<const uint32_t> pids);
+  // Attaches all programs and creates the ring buffer reader. Records made
+  // from now on wait in the ring until Drain().
+  absl::Status Attach();
+  // Re-checks each target after attach: any that exited before the exit hook
+  // was attached is forgotten. `alive` says whether a pid still runs.
+  void ForgetExited(absl::Span<const uint32_t> pids, bool (*alive)(uint32_t));
+  // Detaches the programs: no new records after this returns.
+  void Detach();
+
+  // fd that becomes readable when the kernel forces a wakeup.
+  int ring_epoll_fd() const;
+  // Hands every record in the ring to `sink`; returns how many.
+  absl::StatusOr<uint64_t> Drain(RecordSink* sink);
+  // Processes still traced (followed children included).
+  int64_t live_targets() const;
+  // Records lost but not yet reported in-band (summed over CPUs); resets them.
+  uint64_t TakeUnreportedLost();
+  uint64_t follow_failed() const;
+
+ private:
+  Probe() = default;
+  sysstream_bpf* skel_ = nullptr;
+  ring_buffer* ring_ = nullptr;
+  RecordSink* sink_ = nullptr;  // set during Drain()
+  ProbeOptions options_;
+  friend int OnRingRecord(void* ctx, void* data, size_t size);
+  int ncpus_ = 0;
+};
+
+}  // namespace sysstream
+
+#endif  // SYSSTREAM_CC_PROBE_PROBE_H_

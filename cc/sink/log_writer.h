@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: Apache-2.0
+// Buffered, append-only log writing: large writes, a flush on demand (the
+// stream flushes periodically so `tail -f` works), fsync on stop, and never a
+// torn record: a write that fails part-way is cut back to the last whole
+// buffer.
+#ifndef SYSSTREAM_CC_SINK_LOG_WRITER_H_
+#define SYSSTREAM_CC_SINK_LOG_WRITER_H_
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "cc/cli/options.h"
+
+namespace sysstream {
+
+// Checks, before any tracing starts, that the log can be created as asked:
+// AlreadyExists if it exists and `mode` is kAsk; FailedPrecondition for a
+// directory; PermissionDenied / NotFound for an unwritable place. "-" is
+// standard output and always fine.
+absl::Status CheckLogPath(const std::string& path, ExistingLog mode);
+
+class LogWriter {
+ public:
+  static constexpr size_t kBufferSize = 1 << 20;
+
+  // kAsk creates a new file (O_EXCL), kOverwrite truncates, kAppend appends.
+  static absl::StatusOr<std::unique_ptr<LogWriter>> Open(
+      const std::string& path, ExistingLog mode);
+  ~LogWriter();
+  LogWriter(const LogWriter&) = delete;
+  LogWriter& operator=(const LogWriter&) = delete;
+
+  // Room for one record of at most `max` bytes (max <= kBufferSize).
+  char* Reserve(size_t max) {
+    if (buffer_.size() - used_ < max) FlushBuffer();
+    return buffer_.data() + used_;
+  }
+  // The record just formatted into Reserve()'s space is `n` bytes long.
+  void Commit(size_t n) {
+    used_ += n;
+    ++buffered_records_;
+  }
+
+  // Writes out what is buffered.
+  absl::Status Flush();
+  // Flush, then fsync (regular files only).
+  absl::Status Sync();
+
+  // Records that reached the file.
+  uint64_t records_written() const { return records_written_; }
+  // Records formatted but dropped after a write error.
+  uint64_t records_dropped() const { return records_dropped_; }
+  // The first write error, if any; after one, nothing more is written.
+  const absl::Status& status() const { return status_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  LogWriter() = default;
+  void FlushBuffer();
+
+  int fd_ = -1;
+  bool owns_fd_ = false;
+  bool regular_file_ = false;
+  std::string path_;
+  std::vector<char> buffer_;
+  size_t used_ = 0;
+  uint64_t buffered_records_ = 0;
+  uint64_t records_written_ = 0;
+  uint64_t records_dropped_ = 0;
+  absl::Status status_;
+};
+
+}  // namespace sysstream
+
+#endif  // SYSSTREAM_CC_SINK_LOG_WRITER_H_

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cc/stream/stream.h"
+
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cc/sink/raw_format.h"
+#include "cc/sink/verbose_format.h"
+
+namespace sysstream {
+namespace {
+
+sigset_t StreamSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGCHLD);
+  return set;
+}
+
+absl::Status Errno(absl::string_view what) {
+  return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
+}
+
+// RAII for a plain fd.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+void WriteAll(int fd, const std::string& s) {
+  size_t done = 0;
+  while (done < s.size()) {
+    ssize_t n = write(fd, s.data() + done, s.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    done += static_cast<size_t>(n);
+  }
+}
+
+// Formats each record into the log (and, with -v, a readable line).
+class LogSink : public RecordSink {
+ public:
+  LogSink(LogWriter& writer, const StreamOptions& options)
+      : writer_(writer),
+        delimiter_(options.delimiter),
+        max_size_(MaxRawRecordSize(delimiter_)),
+        verbose_(options.verbose),
+        verbose_fd_(options.verbose_fd) {}
+
+  void OnRecord(uint64_t record) override {
+    if (IsGapMarker(record)) {
+      lost_ += RecordSyscall(record);
+      ++gap_markers_;
+    } else {
+      ++events_;
+    }
+    char* out = writer_.Reserve(max_size_);
+    writer_.Commit(FormatRaw(record, delimiter_, out));
+    if (verbose_) {
+      verbose_text_ += FormatVerbose(record);
+      if (verbose_text_.size() > (64 << 10)) FlushVerbose();
+    }
+  }
+
+  void FlushVerbose() {
+    WriteAll(verbose_fd_, verbose_text_);
+    verbose_text_.clear();
+  }
+
+  uint64_t events() const { return events_; }
+  uint64_t lost() const { return lost_; }
+  uint64_t gap_markers() const { return gap_markers_; }
+
+ private:
+  LogWriter& writer_;
+  const std::string delimiter_;
+  const size_t max_size_;
+  const bool verbose_;
+  const int verbose_fd_;
+  std::string verbose_text_;
+  uint64_t events_ = 0;
+  uint64_t lost_ = 0;
+  uint64_t gap_markers_ = 0;
+};
+
+}  // namespace
+
+absl::Status BlockStreamSignals(sigset_t* old_mask) {
+  sigset_t set = StreamSignals();
+  if (sigprocmask(SIG_BLOCK, &set, old_mask) != 0) return Errno("sigprocmask");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
+                                      const StreamOptions& options) {
+  sigset_t signals = StreamSignals();
+  Fd sfd(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (sfd.get() < 0) return Errno("signalfd");
+  Fd tfd(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+  if (tfd.get() < 0) return Errno("timerfd_create");
+  itimerspec its = {};
+  its.it_interval = absl::ToTimespec(options.drain_interval);
+  its.it_value = its.it_interval;
+  if (timerfd_settime(tfd.get(), 0, &its, nullptr) != 0) {
+    return Errno("timerfd_settime");
+  }
+  Fd epfd(epoll_create1(EPOLL_CLOEXEC));
+  if (epfd.get() < 0) return Errno("epoll_create1");
+  for (int fd : {probe.ring_epoll_fd(), sfd.get(), tfd.get()}) {
+    epoll_event ev = {};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    if (epoll_ctl(epfd.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+      return Errno("epoll_ctl");
+    }
+  }
+
+  LogSink sink(writer, options);
+  StreamStats stats;
+  const absl::Time start = absl::Now();
+  absl::Time last_flush = start, last_progress = start;
+  uint64_t progress_events = 0;
+  bool progress_shown = false;
+
+  bool stop = false;
+  while (!stop) {
+    epoll_event events[4];
+    int n = epoll_wait(epfd.get(), events, 4, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Errno("epoll_wait");
+    }
+    bool tick = false;
+    for (int i = 0; i < n; ++i) {
+      if (events[i].data.fd == sfd.get()) {
+        signalfd_siginfo si;
+        while (read(sfd.get(), &si, sizeof(si)) == sizeof(si)) {
+          if (si.ssi_signo == SIGCHLD) continue;  // exits show in live count
+          if (stats.stop_signal == 0) {
+            stats.stop_signal = static_cast<int>(si.ssi_signo);
+          }
+          stop = true;
+        }
+      } else if (events[i].data.fd == tfd.get()) {
+        uint64_t expirations;
+        (void)!read(tfd.get(), &expirations, sizeof(expirations));
+        tick = true;
+      }
+    }
+    absl::StatusOr<uint64_t> drained = probe.Drain(&sink);
+    if (!drained.ok()) return drained.status();
+    if (!writer.status().ok()) stop = true;
+    if (options.stop_when_targets_gone && probe.live_targets() <= 0) {
+      stats.targets_gone = true;
+      stop = true;
+    }
+    if (!tick) continue;
+    const absl::Time now = absl::Now();
+    if (now - last_flush >= options.flush_interval) {
+      (void)writer.Flush();
+      if (options.verbose) sink.FlushVerbose();
+      last_flush = now;
+    }
+    if (options.progress && now - last_progress >= absl::Seconds(1)) {
+      const double dt = absl::ToDoubleSeconds(now - last_progress);
+      const uint64_t rate = static_cast<uint64_t>(
+          static_cast<double>(sink.events() - progress_events) / dt);
+      WriteAll(2, absl::StrFormat(
+                      "\rsysstream: %d events, %d lost, %d events/s\033[K",
+                      sink.events(), sink.lost(), rate));
+      progress_shown = true;
+      progress_events = sink.events();
+      last_progress = now;
+    }
+  }
+
+  // Stop producing, then take every record still in the ring.
+  probe.Detach();
+  for (;;) {
+    absl::StatusOr<uint64_t> drained = probe.Drain(&sink);
+    if (!drained.ok()) return drained.status();
+    if (*drained == 0) break;
+  }
+  // Losses never followed by a record on their CPU: report them at the end.
+  uint64_t leftover = probe.TakeUnreportedLost();
+  while (leftover > 0) {
+    uint32_t n = leftover > 0xffffffffULL ? 0xffffffffU
+                                          : static_cast<uint32_t>(leftover);
+    sink.OnRecord(MakeRecord(kGapPid, n));
+    leftover -= n;
+  }
+  if (options.verbose) sink.FlushVerbose();
+  stats.write_status = writer.Sync();
+  if (progress_shown) WriteAll(2, "\r\033[K");
+  stats.events = sink.events();
+  stats.lost = sink.lost();
+  stats.gap_markers = sink.gap_markers();
+  stats.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  return stats;
+}
+
+}  // namespace sysstream

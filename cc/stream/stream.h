@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+// The consumer loop: epoll on the ring buffer (batched kernel wakeups), a
+// signalfd and a drain timer; formats records into the log; on stop it
+// detaches, drains everything, reports leftover losses in-band and fsyncs.
+#ifndef SYSSTREAM_CC_STREAM_STREAM_H_
+#define SYSSTREAM_CC_STREAM_STREAM_H_
+
+#include <signal.h>
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "cc/probe/probe.h"
+#include "cc/sink/log_writer.h"
+
+namespace sysstream {
+
+struct StreamOptions {
+  std::string delimiter = "\t";
+  bool verbose = false;  // a readable line per event on verbose_fd
+  int verbose_fd = 1;
+  bool progress = false;  // a one-line progress display on stderr
+  bool stop_when_targets_gone = true;
+  absl::Duration drain_interval = absl::Milliseconds(50);
+  absl::Duration flush_interval = absl::Milliseconds(250);
+};
+
+struct StreamStats {
+  uint64_t events = 0;       // syscall records taken from the ring
+  uint64_t lost = 0;         // records the kernel could not reserve
+  uint64_t gap_markers = 0;  // in-band markers written
+  double seconds = 0;
+  int stop_signal = 0;        // the signal that stopped us, if any
+  bool targets_gone = false;  // every target exited
+  absl::Status write_status;  // first log write error
+};
+
+// Blocks SIGINT, SIGTERM, SIGHUP and SIGCHLD so the loop reads them from a
+// signalfd; `old_mask` receives the mask to restore in children.
+absl::Status BlockStreamSignals(sigset_t* old_mask);
+
+// Runs until a stop signal, every target has exited, or a write error.
+absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
+                                      const StreamOptions& options);
+
+}  // namespace sysstream
+
+#endif  // SYSSTREAM_CC_STREAM_STREAM_H_

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// `sysstream -- COMMAND`: a child held just before execve until the probe is
+// attached, so its very first traced syscall is the execve.
+#ifndef SYSSTREAM_CC_TARGET_COMMAND_H_
+#define SYSSTREAM_CC_TARGET_COMMAND_H_
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace sysstream {
+
+// Finds an executable the way a shell does (PATH unless it has a '/').
+// NotFound if there is none; PermissionDenied if it is not executable.
+absl::StatusOr<std::string> FindExecutable(const std::string& name);
+
+class HeldCommand {
+ public:
+  // Forks a child that restores `child_mask` and then waits for Release().
+  static absl::StatusOr<std::unique_ptr<HeldCommand>> Start(
+      const std::string& path, const std::vector<std::string>& argv,
+      const sigset_t& child_mask);
+  ~HeldCommand();  // kills and reaps a child that never ran or still runs
+  HeldCommand(const HeldCommand&) = delete;
+  HeldCommand& operator=(const HeldCommand&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // Lets the child execve; fails if the execve failed.
+  absl::Status Release();
+  // Reaps the child if it has exited; returns its status as a shell exit
+  // code (128+signal when killed) or nullopt if it still runs.
+  std::optional<int> TryWait();
+
+ private:
+  HeldCommand() = default;
+  pid_t pid_ = -1;
+  int go_fd_ = -1;     // write end: one byte releases the child
+  int error_fd_ = -1;  // read end: errno of a failed execve, EOF on success
+  bool reaped_ = false;
+  int exit_code_ = 0;
+};
+
+}  // namespace sysstream
+
+#endif  // SYSSTREAM_CC_TARGET_COMMAND_H_

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cc/target/target.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace sysstream {
+namespace {
+
+// Reads a small /proc file; false if it does not exist (process gone).
+bool ReadSmallFile(const std::string& path, std::string* out) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<ProcStatus> ParseProcStatus(absl::string_view text) {
+  ProcStatus st;
+  bool have_tgid = false, have_state = false;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (absl::ConsumePrefix(&line, "Tgid:")) {
+      line = absl::StripAsciiWhitespace(line);
+      if (!absl::SimpleAtoi(line, &st.tgid)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("malformed Tgid line: '", line, "'"));
+      }
+      have_tgid = true;
+    } else if (absl::ConsumePrefix(&line, "State:")) {
+      line = absl::StripLeadingAsciiWhitespace(line);
+      if (line.empty()) {
+        return absl::InvalidArgumentError("malformed State line");
+      }
+      st.state = line[0];
+      have_state = true;
+    }
+  }
+  if (!have_tgid || !have_state) {
+    return absl::InvalidArgumentError("status has no Tgid or State line");
+  }
+  return st;
+}
+
+absl::StatusOr<std::vector<uint32_t>> ResolvePids(
+    absl::Span<const int32_t> pids, const std::string& proc) {
+  std::vector<uint32_t> out;
+  for (int32_t pid : pids) {
+    std::string text;
+    if (!ReadSmallFile(absl::StrCat(proc, "/", pid, "/status"), &text)) {
+      return absl::NotFoundError(absl::StrCat("no such process: ", pid));
+    }
+    absl::StatusOr<ProcStatus> st = ParseProcStatus(text);
+    if (!st.ok()) {
+      return absl::InternalError(absl::StrCat("reading ", proc, "/", pid,
+                                              "/status: ", st.status().message()));
+    }
+    if (st->state == 'Z' || st->state == 'X') {
+      return absl::NotFoundError(
+          absl::StrCat("process ", pid, " has already exited"));
+    }
+    // A thread id stands for its whole process: every thread is traced.
+    if (std::find(out.begin(), out.end(), st->tgid) == out.end()) {
+      out.push_back(st->tgid);
+    }
+  }
+  return out;
+}
+
+bool ProcessAlive(uint32_t pid) {
+  std::string text;
+  if (!ReadSmallFile(absl::StrCat("/proc/", pid, "/status"), &text)) {
+    return false;
+  }
+  absl::StatusOr<ProcStatus> st = ParseProcStatus(text);
+  return st.ok() && st->state != 'Z' && st->state != 'X';
+}
+
+absl::StatusOr<PidNamespace> CurrentPidNamespace(const std::string& proc) {
+  struct stat sb;
+  const std::string path = proc + "/self/ns/pid";
+  if (stat(path.c_str(), &sb) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot stat ", path, ": ", std::strerror(errno)));
+  }
+  PidNamespace ns;
+  ns.dev = sb.st_dev;
+  ns.ino = sb.st_ino;
+  ns.initial = sb.st_ino == kInitialPidNamespaceIno;
+  return ns;
+}
+
+}  // namespace sysstream
