@@ -22,6 +22,8 @@ const volatile bool pidns_translate = false;   /* report pids of this pidns */
 const volatile __u64 pidns_dev = 0;
 const volatile __u64 pidns_ino = 0;
 const volatile __u32 wakeup_batch = 1024;      /* records per forced wakeup */
+const volatile __u32 execve_nr = 59;           /* this arch's execve, */
+const volatile __u32 execveat_nr = 322;        /* and execveat */
 
 /* Processes alive in target_tgids (+ target_ns_tgids); user space stops
  * when it reaches zero. */
@@ -41,12 +43,13 @@ struct {
 } target_tgids SEC(".maps");
 
 /* Targets named by their pid in sysstream's (non-initial) pid namespace,
- * moved to target_tgids on their first syscall. */
+ * moved to target_tgids on their first syscall; value: 0 or
+ * SYSSTREAM_WAIT_EXEC. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, SYSSTREAM_MAX_TARGETS);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u32);
 } target_ns_tgids SEC(".maps");
 
 struct {
@@ -108,37 +111,59 @@ static __always_inline void emit(__u64 value)
 	bpf_ringbuf_submit(rec, flags);
 }
 
-/* Looks up the pid to report for this host tgid, learning targets that were
- * named by namespace pid. Returns 0 if the process is not a target. */
-static __always_inline __u32 target_pid(__u32 tgid)
+/* A command held for its execve starts being traced with that execve. */
+static __always_inline __u32 gate_exec(__u32 *rep, __u32 val, __u32 nr)
 {
-	__u32 *rep, pid;
+	if (!(val & SYSSTREAM_WAIT_EXEC))
+		return val;
+	if (nr != execve_nr && nr != execveat_nr)
+		return 0;
+	val &= ~SYSSTREAM_WAIT_EXEC;
+	*rep = val;
+	return val;
+}
+
+/* Looks up the pid to report for this host tgid, learning targets that were
+ * named by namespace pid. Returns 0 if the process is not (yet) traced. */
+static __always_inline __u32 target_pid(__u32 tgid, __u32 nr)
+{
+	__u32 *rep, *ns_val, pid, val;
 
 	rep = bpf_map_lookup_elem(&target_tgids, &tgid);
 	if (rep) {
-		if (*rep)
-			return *rep;
-		/* A followed child in a translated namespace: learn its pid. */
+		val = *rep;
+		if (val & ~SYSSTREAM_WAIT_EXEC)
+			return gate_exec(rep, val, nr);
+		/* Followed child in a translated namespace: learn its pid. */
 		pid = ns_tgid();
-		if (pid)
-			*rep = pid;
-		return pid;
+		if (!pid)
+			return 0;
+		*rep = val | pid;
+		return gate_exec(rep, val | pid, nr);
 	}
 	if (!pidns_translate)
 		return 0;
 	pid = ns_tgid();
-	if (!pid || !bpf_map_lookup_elem(&target_ns_tgids, &pid))
+	if (!pid)
 		return 0;
-	if (bpf_map_update_elem(&target_tgids, &tgid, &pid, BPF_NOEXIST))
+	ns_val = bpf_map_lookup_elem(&target_ns_tgids, &pid);
+	if (!ns_val)
+		return 0;
+	val = *ns_val | pid;
+	if (bpf_map_update_elem(&target_tgids, &tgid, &val, BPF_NOEXIST))
 		return 0;
 	bpf_map_delete_elem(&target_ns_tgids, &pid);
-	return pid;
+	rep = bpf_map_lookup_elem(&target_tgids, &tgid);
+	if (!rep)
+		return 0;
+	return gate_exec(rep, val, nr);
 }
 
 SEC("raw_tp/sys_enter")
 int handle_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 nr = (__u32)ctx->args[1];
 	__u32 pid;
 
 	if (targ_all) {
@@ -146,11 +171,11 @@ int handle_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		if (!pid || (filter_self && pid == self_pid))
 			return 0;
 	} else {
-		pid = target_pid(tgid);
+		pid = target_pid(tgid, nr);
 		if (!pid)
 			return 0;
 	}
-	emit(((__u64)pid << 32) | (__u32)ctx->args[1]);
+	emit(((__u64)pid << 32) | nr);
 	return 0;
 }
 

@@ -22,6 +22,11 @@
 #define SYSSTREAM_GAP_PID 0xffffffffU
 #define SYSSTREAM_GAP_MAX 0xffffffffULL /* most one marker can carry */
 
+/* In a target_tgids value: the process is a command started by sysstream and
+ * is not traced until its execve (the syscalls between fork and execve are
+ * sysstream's own set-up). Pids never reach this bit (PID_MAX_LIMIT 2^22). */
+#define SYSSTREAM_WAIT_EXEC 0x80000000U
+
 /* Upper bound on tracked processes (initial targets plus followed children). */
 #define SYSSTREAM_MAX_TARGETS 65536
 

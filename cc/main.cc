@@ -20,6 +20,7 @@
 #include "cc/probe/probe.h"
 #include "cc/sink/log_writer.h"
 #include "cc/stream/stream.h"
+#include "cc/syscalls/syscalls.h"
 #include "cc/target/command.h"
 #include "cc/target/target.h"
 
@@ -117,6 +118,8 @@ int Run(const Options& cli) {
   popts.pidns_ino = pidns->ino;
   popts.ring_bytes = opts.ring_bytes;
   popts.btf_path = opts.btf_path;
+  popts.execve_nr = SyscallNumber(HostArch(), "execve").value_or(59);
+  popts.execveat_nr = SyscallNumber(HostArch(), "execveat").value_or(322);
   absl::StatusOr<std::unique_ptr<Probe>> probe_or = Probe::Create(popts);
   if (!probe_or.ok()) return ProbeFailure(probe_or.status());
   Probe& probe = **probe_or;
@@ -128,7 +131,6 @@ int Run(const Options& cli) {
         HeldCommand::Start(command_path, opts.command, child_mask);
     if (!started.ok()) return Fail(kInternal, started.status());
     command = std::move(*started);
-    pids.push_back(static_cast<uint32_t>(command->pid()));
   }
   std::vector<uint32_t> targets = pids;
   if (opts.include_self && !trace_all) targets.push_back(popts.self_pid);
@@ -138,6 +140,14 @@ int Run(const Options& cli) {
     if (absl::Status s = probe.AddTargets(targets); !s.ok()) {
       return ProbeFailure(s);
     }
+  }
+  if (command) {
+    const uint32_t cmd_pid = static_cast<uint32_t>(command->pid());
+    if (absl::Status s = probe.AddTargets({cmd_pid}, /*wait_for_exec=*/true);
+        !s.ok()) {
+      return ProbeFailure(s);
+    }
+    pids.push_back(cmd_pid);
   }
   if (absl::Status s = probe.Attach(); !s.ok()) return ProbeFailure(s);
   if (!trace_all) probe.ForgetExited(pids, ProcessAlive);

@@ -150,6 +150,8 @@ absl::StatusOr<std::unique_ptr<Probe>> Probe::Create(
     if (batch == 0) batch = 1;
   }
   skel->rodata->wakeup_batch = batch;
+  skel->rodata->execve_nr = options.execve_nr;
+  skel->rodata->execveat_nr = options.execveat_nr;
 
   if (int err = bpf_map__set_max_entries(skel->maps.events,
                                          static_cast<uint32_t>(options.ring_bytes));
@@ -172,18 +174,21 @@ Probe::~Probe() {
   if (skel_ != nullptr) sysstream_bpf__destroy(skel_);
 }
 
-absl::Status Probe::AddTargets(absl::Span<const uint32_t> pids) {
+absl::Status Probe::AddTargets(absl::Span<const uint32_t> pids,
+                               bool wait_for_exec) {
   const uint32_t self = options_.self_pid;
+  const uint32_t flags = wait_for_exec ? SYSSTREAM_WAIT_EXEC : 0;
   int64_t added = 0;
   for (uint32_t pid : pids) {
     int err;
     if (options_.pidns_translate) {
-      uint8_t one = 1;
       err = bpf_map__update_elem(skel_->maps.target_ns_tgids, &pid,
-                                 sizeof(pid), &one, sizeof(one), BPF_NOEXIST);
+                                 sizeof(pid), &flags, sizeof(flags),
+                                 BPF_NOEXIST);
     } else {
+      uint32_t value = pid | flags;
       err = bpf_map__update_elem(skel_->maps.target_tgids, &pid, sizeof(pid),
-                                 &pid, sizeof(pid), BPF_NOEXIST);
+                                 &value, sizeof(value), BPF_NOEXIST);
     }
     if (err == -EEXIST) continue;
     if (err) return ErrnoStatus(-err, absl::StrCat("add target ", pid));

@@ -31,6 +31,8 @@ struct ProbeOptions {
   uint64_t ring_bytes = 8u << 20;  // power of two, >= page size
   uint32_t wakeup_batch = 0;       // 0: derived from ring_bytes
   std::string btf_path;            // custom kernel BTF, empty: the kernel's
+  uint32_t execve_nr = 59;         // this arch's execve and execveat
+  uint32_t execveat_nr = 322;
 };
 
 // Receives the records of one drain, in ring order.
@@ -51,7 +53,10 @@ class Probe {
 
   // Adds processes to the filter before Attach (live count grows by one each,
   // except sysstream itself which is never counted as a target to wait for).
-  absl::Status AddTargets(absl::Span<const uint32_t> pids);
+  // With `wait_for_exec`, a process is traced from its next execve on (a
+  // command sysstream forked and holds before its execve).
+  absl::Status AddTargets(absl::Span<const uint32_t> pids,
+                          bool wait_for_exec = false);
   // Attaches all programs and creates the ring buffer reader. Records made
   // from now on wait in the ring until Drain().
   absl::Status Attach();

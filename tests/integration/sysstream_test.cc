@@ -1,0 +1,671 @@
+// SPDX-License-Identifier: Apache-2.0
+// Integration tests: the real sysstream binary loads its BPF program into the
+// running kernel and traces real processes; assertions are on the log files.
+// Needs root (CAP_BPF/CAP_PERFMON or CAP_SYS_ADMIN) and kernel BTF.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/match.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::string g_sysstream;  // path to the binary under test
+std::string g_workload;   // path to tests/integration/workload
+
+// x86_64 syscall numbers used below.
+constexpr uint32_t kRead = 0, kWrite = 1, kClose = 3, kClone = 56,
+                   kExecve = 59, kWait4 = 61, kGetppid = 110,
+                   kExitGroup = 231, kOpenat = 257, kClone3 = 435;
+constexpr uint32_t kGapPid = 0xffffffffU;
+
+struct Record {
+  uint32_t pid;
+  uint32_t nr;
+};
+
+struct Child {
+  pid_t pid = -1;
+  int in = -1;   // its stdin (write end), if piped
+  int out = -1;  // its stdout (read end), if piped
+  int err = -1;  // its stderr (read end), if piped
+};
+
+struct SpawnOptions {
+  bool pipe_in = false;
+  bool pipe_out = false;
+  bool pipe_err = false;
+  bool out_to_null = false;
+  std::function<void()> in_child;  // runs in the child before exec
+};
+
+Child Spawn(const std::vector<std::string>& argv, const SpawnOptions& o) {
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+  if (o.pipe_in) {
+    EXPECT_EQ(pipe2(in, O_CLOEXEC), 0);
+  }
+  if (o.pipe_out) {
+    EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
+  }
+  if (o.pipe_err) {
+    EXPECT_EQ(pipe2(err, O_CLOEXEC), 0);
+  }
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_RDWR);
+    dup2(o.pipe_in ? in[0] : devnull, 0);
+    if (o.pipe_out) dup2(out[1], 1);
+    if (o.out_to_null) dup2(devnull, 1);
+    if (o.pipe_err) dup2(err[1], 2);
+    if (o.in_child) o.in_child();
+    execv(args[0], args.data());
+    _exit(126);
+  }
+  Child c;
+  c.pid = pid;
+  if (o.pipe_in) {
+    close(in[0]);
+    c.in = in[1];
+  }
+  if (o.pipe_out) {
+    close(out[1]);
+    c.out = out[0];
+  }
+  if (o.pipe_err) {
+    close(err[1]);
+    c.err = err[0];
+  }
+  return c;
+}
+
+// Exit code, or 128+signal.
+int Wait(pid_t pid) {
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}
+
+// Reads one line (without '\n') from fd, giving up after `timeout_ms`.
+std::string ReadLine(int fd, int timeout_ms = 30000) {
+  std::string line;
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    char c;
+    ssize_t n = read(fd, &c, 1);
+    if (n <= 0) break;
+    if (c == '\n') return line;
+    line += c;
+  }
+  return line;
+}
+
+std::string ReadAll(int fd) {
+  std::string s;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) s.append(buf, n);
+  return s;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool Exists(const std::string& path) {
+  struct stat sb;
+  return stat(path.c_str(), &sb) == 0;
+}
+
+// Parses a raw log, failing the test on any malformed or torn record.
+std::vector<Record> ParseLog(const std::string& path, char delim = '\t') {
+  std::string text = ReadFile(path);
+  std::vector<Record> records;
+  if (text.empty()) return records;
+  EXPECT_EQ(text.back(), delim) << "log does not end with a whole record";
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(delim, start);
+    if (end == std::string::npos) break;
+    std::string token = text.substr(start, end - start);
+    uint64_t value = 0;
+    bool ok = !token.empty() && token.size() <= 16 &&
+              token.find_first_not_of("0123456789abcdef") == std::string::npos &&
+              (token.size() == 1 || token[0] != '0');
+    EXPECT_TRUE(ok) << "malformed record '" << token << "' at byte " << start;
+    if (!ok) break;
+    value = std::stoull(token, nullptr, 16);
+    records.push_back({static_cast<uint32_t>(value >> 32),
+                       static_cast<uint32_t>(value)});
+    start = end + 1;
+  }
+  return records;
+}
+
+std::vector<uint32_t> SyscallsOf(const std::vector<Record>& log, uint32_t pid) {
+  std::vector<uint32_t> out;
+  for (const Record& r : log) {
+    if (r.pid == pid) out.push_back(r.nr);
+  }
+  return out;
+}
+
+uint64_t GapTotal(const std::vector<Record>& log) {
+  uint64_t lost = 0;
+  for (const Record& r : log) {
+    if (r.pid == kGapPid) lost += r.nr;
+  }
+  return lost;
+}
+
+// Waits until `pid` is blocked in read(2), so its next syscall comes after.
+void WaitBlockedInRead(pid_t pid) {
+  const std::string path = absl::StrCat("/proc/", pid, "/syscall");
+  for (int i = 0; i < 3000; ++i) {
+    std::string s = ReadFile(path);
+    if (absl::StartsWith(s, "0 ")) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  FAIL() << "pid " << pid << " never blocked in read";
+}
+
+std::string TempPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  std::string path = absl::StrCat(dir ? dir : "/tmp", "/", name);
+  unlink(path.c_str());
+  return path;
+}
+
+// A running sysstream, started and waited for until it is attached.
+struct Tracer {
+  Child proc;
+  std::string ready_line;
+  std::string stderr_rest;
+  int exit_code = -1;
+
+  static Tracer Start(const std::vector<std::string>& args,
+                      bool out_to_null = false) {
+    std::vector<std::string> argv = {g_sysstream};
+    argv.insert(argv.end(), args.begin(), args.end());
+    SpawnOptions o;
+    o.pipe_err = true;
+    o.out_to_null = out_to_null;
+    Tracer t;
+    t.proc = Spawn(argv, o);
+    t.ready_line = ReadLine(t.proc.err);
+    EXPECT_THAT(t.ready_line, HasSubstr("sysstream: tracing"));
+    return t;
+  }
+  void Finish() {
+    stderr_rest = ReadAll(proc.err);
+    close(proc.err);
+    exit_code = Wait(proc.pid);
+  }
+};
+
+// A workload blocked before its measured part; Go() releases it.
+struct Workload {
+  Child proc;
+  std::string first_line;
+
+  static Workload Start(const std::vector<std::string>& args,
+                        bool read_line = false) {
+    std::vector<std::string> argv = {g_workload};
+    argv.insert(argv.end(), args.begin(), args.end());
+    SpawnOptions o;
+    o.pipe_in = true;
+    o.pipe_out = read_line;
+    Workload w;
+    w.proc = Spawn(argv, o);
+    if (read_line) w.first_line = ReadLine(w.proc.out);
+    WaitBlockedInRead(w.proc.pid);
+    return w;
+  }
+  void Go() {
+    EXPECT_EQ(write(proc.in, "g", 1), 1);
+    close(proc.in);
+  }
+  int Finish() { return Wait(proc.pid); }
+};
+
+std::vector<uint32_t> Repeat(uint32_t nr, int n) {
+  return std::vector<uint32_t>(n, nr);
+}
+
+std::vector<uint32_t> Concat(std::vector<uint32_t> a,
+                             const std::vector<uint32_t>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+TEST(Trace, KnownSequenceExactlyAndInOrder) {
+  const std::string log = TempPath("seq.log");
+  Workload w = Workload::Start({"seq", "25"});
+  Tracer t = Tracer::Start({"-f", log, std::to_string(w.proc.pid)});
+  w.Go();
+  EXPECT_EQ(w.Finish(), 0);
+  t.Finish();
+  EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+  EXPECT_THAT(t.stderr_rest, HasSubstr("all targets exited"));
+  std::vector<Record> records = ParseLog(log);
+  EXPECT_EQ(SyscallsOf(records, static_cast<uint32_t>(w.proc.pid)),
+            Concat(Repeat(kGetppid, 25), {kOpenat, kClose, kExitGroup}));
+  // Only the target is in the log.
+  for (const Record& r : records) {
+    ASSERT_EQ(r.pid, static_cast<uint32_t>(w.proc.pid));
+  }
+  EXPECT_THAT(t.stderr_rest, HasSubstr("sysstream: 28 events written to"));
+  EXPECT_THAT(t.stderr_rest, HasSubstr(", 0 lost,"));
+}
+
+TEST(Trace, DelimiterOption) {
+  const std::string log = TempPath("delim.log");
+  Workload w = Workload::Start({"seq", "2"});
+  Tracer t = Tracer::Start(
+      {"--delimiter", "\\n", "-f", log, std::to_string(w.proc.pid)});
+  w.Go();
+  EXPECT_EQ(w.Finish(), 0);
+  t.Finish();
+  EXPECT_EQ(t.exit_code, 0);
+  auto hex = [&](uint32_t nr) {
+    return absl::StrCat(absl::Hex((uint64_t{static_cast<uint32_t>(w.proc.pid)} << 32) | nr),
+                        "\n");
+  };
+  EXPECT_EQ(ReadFile(log), absl::StrCat(hex(kGetppid), hex(kGetppid),
+                                        hex(kOpenat), hex(kClose),
+                                        hex(kExitGroup)));
+}
+
+TEST(Trace, TwoTargetsInterleaveInKernelOrder) {
+  const std::string log = TempPath("pingpong.log");
+  constexpr int kRounds = 200;
+  Workload w = Workload::Start({"pingpong", std::to_string(kRounds)}, true);
+  const pid_t parent = w.proc.pid;
+  const pid_t child = std::stoi(w.first_line);
+  WaitBlockedInRead(child);
+  Tracer t = Tracer::Start(
+      {"-f", log, absl::StrCat(parent, ",", child)});
+  w.Go();
+  EXPECT_EQ(w.Finish(), 0);
+  t.Finish();
+  EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+  std::vector<Record> records = ParseLog(log);
+  // Each write causes the other side's next write: writes alternate
+  // parent, child, parent, ... in the log's (global) order.
+  std::vector<pid_t> writers;
+  for (const Record& r : records) {
+    if (r.nr == kWrite) writers.push_back(static_cast<pid_t>(r.pid));
+  }
+  ASSERT_EQ(writers.size(), 2u * kRounds);
+  for (size_t i = 0; i < writers.size(); ++i) {
+    ASSERT_EQ(writers[i], i % 2 == 0 ? parent : child) << "at write " << i;
+  }
+  std::vector<uint32_t> want_child;
+  for (int i = 0; i < kRounds; ++i) {
+    if (i > 0) want_child.push_back(kRead);  // the first read began earlier
+    want_child.push_back(kWrite);
+  }
+  want_child.push_back(kExitGroup);
+  EXPECT_EQ(SyscallsOf(records, child), want_child);
+  std::vector<uint32_t> want_parent;
+  for (int i = 0; i < kRounds; ++i) {
+    want_parent.push_back(kWrite);
+    want_parent.push_back(kRead);
+  }
+  want_parent.push_back(kWait4);
+  want_parent.push_back(kExitGroup);
+  EXPECT_EQ(SyscallsOf(records, parent), want_parent);
+}
+
+TEST(Trace, AllThreadsOfAProcess) {
+  const std::string log = TempPath("threads.log");
+  Workload w = Workload::Start({"threads", "4", "5000"});
+  Tracer t = Tracer::Start({"-f", log, std::to_string(w.proc.pid)});
+  w.Go();
+  EXPECT_EQ(w.Finish(), 0);
+  t.Finish();
+  EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+  std::vector<uint32_t> calls = SyscallsOf(ParseLog(log), w.proc.pid);
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), kGetppid), 4 * 5000L);
+  EXPECT_EQ(calls.back(), kExitGroup);
+}
+
+TEST(Trace, IncludeSelfOnlyWithDashM) {
+  for (bool include_self : {false, true}) {
+    const std::string log = TempPath("self.log");
+    Workload w = Workload::Start({"seq", "3"});
+    std::vector<std::string> args = {"-f", log, std::to_string(w.proc.pid)};
+    if (include_self) args.insert(args.begin(), "-m");
+    Tracer t = Tracer::Start(args);
+    w.Go();
+    EXPECT_EQ(w.Finish(), 0);
+    t.Finish();
+    EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+    std::vector<Record> records = ParseLog(log);
+    std::vector<uint32_t> own = SyscallsOf(records, t.proc.pid);
+    if (include_self) {
+      // It reads the ring (epoll_wait = 232) and writes the log (write).
+      EXPECT_NE(std::count(own.begin(), own.end(), 232u), 0L);
+    } else {
+      EXPECT_TRUE(own.empty()) << own.size() << " own records";
+    }
+    EXPECT_EQ(SyscallsOf(records, static_cast<uint32_t>(w.proc.pid)),
+              Concat(Repeat(kGetppid, 3), {kOpenat, kClose, kExitGroup}));
+  }
+}
+
+TEST(Trace, FollowForkAndExecThenStopWhenAllExited) {
+  for (bool follow : {false, true}) {
+    const std::string log = TempPath("follow.log");
+    Workload w = Workload::Start({"forkexec"});
+    std::vector<std::string> args = {"-f", log, std::to_string(w.proc.pid)};
+    if (follow) args.insert(args.begin(), "--follow");
+    Tracer t = Tracer::Start(args);
+    w.Go();
+    EXPECT_EQ(w.Finish(), 0);
+    t.Finish();
+    EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+    EXPECT_THAT(t.stderr_rest, HasSubstr("all targets exited"));
+    std::vector<Record> records = ParseLog(log);
+    std::map<uint32_t, std::vector<uint32_t>> by_pid;
+    for (const Record& r : records) by_pid[r.pid].push_back(r.nr);
+    const std::vector<uint32_t>& parent = by_pid[w.proc.pid];
+    ASSERT_FALSE(parent.empty());
+    EXPECT_TRUE(parent[0] == kClone || parent[0] == kClone3) << parent[0];
+    EXPECT_EQ(parent.back(), kExitGroup);
+    by_pid.erase(w.proc.pid);
+    if (!follow) {
+      EXPECT_TRUE(by_pid.empty()) << "child traced without --follow";
+      continue;
+    }
+    ASSERT_EQ(by_pid.size(), 1u) << "expected exactly one child";
+    const std::vector<uint32_t>& child = by_pid.begin()->second;
+    // Traced from fork on: libc's post-fork calls, then the execve.
+    auto exec = std::find(child.begin(), child.end(), kExecve);
+    ASSERT_NE(exec, child.end());
+    EXPECT_LE(exec - child.begin(), 3);
+    EXPECT_EQ(std::count(exec, child.end(), kGetppid), 3L);
+    EXPECT_EQ(child.back(), kExitGroup);
+  }
+}
+
+TEST(Trace, CommandIsTracedFromItsExecve) {
+  const std::string log = TempPath("command.log");
+  Tracer t = Tracer::Start({"-f", log, "--", g_workload, "nowait-seq", "4"});
+  t.Finish();
+  EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+  std::vector<Record> records = ParseLog(log);
+  ASSERT_FALSE(records.empty());
+  const uint32_t pid = records[0].pid;
+  for (const Record& r : records) ASSERT_EQ(r.pid, pid);
+  EXPECT_EQ(records.front().nr, kExecve);
+  std::vector<uint32_t> calls = SyscallsOf(records, pid);
+  // The tail is exactly the workload's own part.
+  ASSERT_GE(calls.size(), 8u);
+  EXPECT_EQ(std::vector<uint32_t>(calls.end() - 7, calls.end()),
+            Concat(Repeat(kGetppid, 4), {kOpenat, kClose, kExitGroup}));
+}
+
+TEST(Trace, CommandExitStatusIsPassedOn) {
+  const std::string log = TempPath("status.log");
+  Tracer t = Tracer::Start({"-f", log, "--", "/bin/sh", "-c", "exit 7"});
+  t.Finish();
+  EXPECT_EQ(t.exit_code, 7) << t.stderr_rest;
+}
+
+TEST(Trace, TargetInChildPidNamespaceIsLoggedWithHostPid) {
+  const std::string log = TempPath("pidns.log");
+  // The workload becomes pid 1 of a new pid namespace.
+  SpawnOptions o;
+  o.pipe_in = true;
+  o.in_child = [] {
+    if (unshare(CLONE_NEWPID) != 0) _exit(125);
+    pid_t inner = fork();
+    if (inner != 0) _exit(inner > 0 ? Wait(inner) : 124);
+  };
+  Child outer = Spawn({g_workload, "seq", "6"}, o);
+  // Find the inner (host) pid: the only child of `outer`.
+  pid_t inner = -1;
+  for (int i = 0; i < 2000 && inner < 0; ++i) {
+    std::string kids = ReadFile(
+        absl::StrCat("/proc/", outer.pid, "/task/", outer.pid, "/children"));
+    if (!kids.empty()) inner = std::stoi(kids);
+    else std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_GT(inner, 0);
+  WaitBlockedInRead(inner);
+  std::string status = ReadFile(absl::StrCat("/proc/", inner, "/status"));
+  ASSERT_THAT(status, HasSubstr(absl::StrCat("NSpid:\t", inner, "\t1\n")));
+  Tracer t = Tracer::Start({"-f", log, std::to_string(inner)});
+  EXPECT_EQ(write(outer.in, "g", 1), 1);
+  close(outer.in);
+  EXPECT_EQ(Wait(outer.pid), 0);
+  t.Finish();
+  EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+  EXPECT_EQ(SyscallsOf(ParseLog(log), inner),
+            Concat(Repeat(kGetppid, 6), {kOpenat, kClose, kExitGroup}));
+}
+
+TEST(Trace, SysstreamInsideAPidNamespaceLogsItsOwnPids) {
+  const std::string log = TempPath("inner.log");
+  // sysstream is pid 1 of a new pid namespace with its own /proc; the
+  // command it starts is pid 2 there.
+  SpawnOptions o;
+  o.pipe_err = true;
+  o.in_child = [] {
+    if (unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) _exit(125);
+    pid_t inner = fork();
+    if (inner != 0) _exit(inner > 0 ? Wait(inner) : 124);
+    if (mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        mount("proc", "/proc", "proc", 0, nullptr) != 0) {
+      _exit(123);
+    }
+  };
+  Child c = Spawn({g_sysstream, "-f", log, "--", g_workload, "nowait-seq", "5"},
+                  o);
+  std::string err = ReadAll(c.err);
+  EXPECT_EQ(Wait(c.pid), 0) << err;
+  std::vector<Record> records = ParseLog(log);
+  ASSERT_FALSE(records.empty()) << err;
+  for (const Record& r : records) ASSERT_EQ(r.pid, 2u);
+  EXPECT_EQ(records.front().nr, kExecve);
+  EXPECT_EQ(records.back().nr, kExitGroup);
+}
+
+TEST(Loss, FullRingGivesGapMarkersThatAccountForEveryCall) {
+  const std::string log = TempPath("loss.log");
+  constexpr int kCalls = 1000000;
+  Workload w = Workload::Start({"burst", std::to_string(kCalls)});
+  // A 4 KiB ring holds 256 records; -v to /dev/null slows the consumer.
+  Tracer t = Tracer::Start(
+      {"-v", "--ring-size", "4096", "-f", log, std::to_string(w.proc.pid)},
+      /*out_to_null=*/true);
+  w.Go();
+  EXPECT_EQ(w.Finish(), 0);
+  t.Finish();
+  EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+  std::vector<Record> records = ParseLog(log);
+  std::vector<uint32_t> calls = SyscallsOf(records, w.proc.pid);
+  const uint64_t lost = GapTotal(records);
+  EXPECT_GT(lost, 0u) << "the ring never overflowed";
+  // Every call is either a record or counted in a gap marker.
+  EXPECT_EQ(calls.size() + lost, kCalls + 1u);
+  EXPECT_THAT(t.stderr_rest, HasSubstr(absl::StrCat(", ", lost, " lost,")));
+  for (const Record& r : records) {
+    ASSERT_TRUE(r.pid == kGapPid || r.pid == static_cast<uint32_t>(w.proc.pid));
+  }
+}
+
+TEST(Stop, SigtermMidBurstLeavesAWellFormedCompleteLog) {
+  const std::string log = TempPath("sigterm.log");
+  Workload w = Workload::Start({"burst", "0"});
+  Tracer t = Tracer::Start({"-f", log, std::to_string(w.proc.pid)});
+  w.Go();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  kill(t.proc.pid, SIGTERM);
+  t.Finish();
+  kill(w.proc.pid, SIGKILL);
+  w.Finish();
+  EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+  EXPECT_THAT(t.stderr_rest, HasSubstr("stopped by SIGTERM"));
+  std::vector<Record> records = ParseLog(log);
+  std::vector<uint32_t> calls = SyscallsOf(records, w.proc.pid);
+  EXPECT_GT(calls.size(), 1000u);
+  // The summary counts exactly what is in the file.
+  EXPECT_THAT(t.stderr_rest,
+              HasSubstr(absl::StrCat("sysstream: ", calls.size(),
+                                     " events written to")));
+}
+
+// Bad input: one line on stderr, a distinct exit code, no log created.
+struct BadCase {
+  std::vector<std::string> args;
+  int exit_code;
+  std::string message;
+};
+
+TEST(BadInput, EachGetsOneLineItsExitCodeAndNoLog) {
+  const std::string log = TempPath("bad.log");
+  const std::string dir = TempPath("a-directory");
+  mkdir(dir.c_str(), 0755);
+  const std::string garbage = TempPath("garbage.btf");
+  std::ofstream(garbage) << "this is not BTF";
+  pid_t missing = 4194303;
+  while (Exists(absl::StrCat("/proc/", missing))) --missing;
+  const std::string self = std::to_string(getpid());
+  const std::vector<BadCase> cases = {
+      {{"abc"}, 2, "invalid PID 'abc': not a number"},
+      {{"-5"}, 2, "invalid PID '-5': must be a positive integer"},
+      {{"0"}, 2, "invalid PID '0': must be a positive integer"},
+      {{"1,,2"}, 2, "empty entry"},
+      {{"--bogus"}, 2, "unknown option '--bogus'"},
+      {{"-f"}, 2, "option '-f' requires an argument"},
+      {{"--ring-size", "1000"}, 2, "ring"},
+      {{std::to_string(missing)}, 3,
+       absl::StrCat("no such process: ", missing)},
+      {{"-f", "/nonexistent-dir/x.log", self}, 4, "No such file or directory"},
+      {{"-f", dir, self}, 4, "Is a directory"},
+      {{"--btf", "/nonexistent.btf", self}, 6, "cannot read BTF file"},
+      {{"--btf", garbage, self}, 6, "is not valid BTF"},
+      {{"--", "/nonexistent/command"}, 127, "command not found"},
+  };
+  for (const BadCase& c : cases) {
+    std::vector<std::string> argv = {g_sysstream};
+    bool has_f = std::find(c.args.begin(), c.args.end(), "-f") != c.args.end();
+    if (!has_f && c.args != std::vector<std::string>{"-f"}) {
+      argv.push_back("-f");
+      argv.push_back(log);
+    }
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    SpawnOptions o;
+    o.pipe_err = true;
+    Child p = Spawn(argv, o);
+    std::string err = ReadAll(p.err);
+    int code = Wait(p.pid);
+    std::string joined = absl::StrJoin(c.args, " ");
+    EXPECT_EQ(code, c.exit_code) << joined << ": " << err;
+    EXPECT_THAT(err, HasSubstr(c.message)) << joined;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1L) << joined << err;
+    EXPECT_FALSE(Exists(log)) << joined << " created the log";
+  }
+}
+
+TEST(BadInput, ExistingLogIsRefusedWithoutForceAndKeptIntact) {
+  const std::string log = TempPath("existing.log");
+  std::ofstream(log) << "precious";
+  SpawnOptions o;
+  o.pipe_err = true;
+  Child p = Spawn({g_sysstream, "-f", log, std::to_string(getpid())}, o);
+  std::string err = ReadAll(p.err);
+  EXPECT_EQ(Wait(p.pid), 4);
+  EXPECT_THAT(err, HasSubstr("already exists: use --force"));
+  EXPECT_EQ(ReadFile(log), "precious");
+
+  // --append keeps the old bytes and adds records after them.
+  Workload w = Workload::Start({"seq", "1"});
+  Tracer t = Tracer::Start({"--append", "-f", log, std::to_string(w.proc.pid)});
+  w.Go();
+  w.Finish();
+  t.Finish();
+  EXPECT_EQ(t.exit_code, 0);
+  EXPECT_TRUE(absl::StartsWith(ReadFile(log), "precious"));
+  EXPECT_GT(ReadFile(log).size(), std::string("precious").size());
+}
+
+TEST(BadInput, MissingPrivilegesNameTheCapability) {
+  const std::string log = TempPath("nopriv.log");
+  SpawnOptions o;
+  o.pipe_err = true;
+  o.in_child = [] {
+    // Root regains the bounding set at exec: drop the three from it.
+    for (int cap : {21 /* SYS_ADMIN */, 38 /* PERFMON */, 39 /* BPF */}) {
+      if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) _exit(125);
+    }
+  };
+  Child p = Spawn({g_sysstream, "-f", log, std::to_string(getpid())}, o);
+  std::string err = ReadAll(p.err);
+  EXPECT_EQ(Wait(p.pid), 5) << err;
+  EXPECT_THAT(err, HasSubstr("CAP_BPF"));
+  EXPECT_THAT(err, HasSubstr("CAP_SYS_ADMIN"));
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1L) << err;
+  EXPECT_FALSE(Exists(log));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: sysstream_test SYSSTREAM WORKLOAD\n");
+    return 2;
+  }
+  g_sysstream = argv[1];
+  g_workload = argv[2];
+  // Absolute paths: the tests start these from other namespaces too.
+  char buf[4096];
+  if (realpath(g_sysstream.c_str(), buf)) g_sysstream = buf;
+  if (realpath(g_workload.c_str(), buf)) g_workload = buf;
+  if (geteuid() != 0) {
+    std::printf("SKIPPED: integration tests need root (CAP_BPF, CAP_PERFMON)\n");
+    ::testing::GTEST_FLAG(filter) = "-*";
+  } else if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+    std::printf("SKIPPED: kernel has no BTF (/sys/kernel/btf/vmlinux)\n");
+    ::testing::GTEST_FLAG(filter) = "-*";
+  }
+  return RUN_ALL_TESTS();
+}
