@@ -29,6 +29,10 @@ const volatile __u32 execveat_nr = 322;        /* and execveat */
  * when it reaches zero. */
 __u64 live_targets = 0;
 
+/* Bumped whenever a target is forgotten: per-CPU caches of the last target
+ * (cpu_state) are then stale, so a reused pid is never mistaken for it. */
+__u64 target_gen = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20); /* resized by user space before load */
@@ -69,15 +73,9 @@ static __always_inline __u32 ns_tgid(void)
 	return ns.tgid;
 }
 
-static __always_inline void emit(__u64 value)
+static __always_inline void emit(struct sysstream_cpu_state *st, __u64 value)
 {
-	struct sysstream_cpu_state *st;
-	__u32 zero = 0;
 	__u64 *rec, flags;
-
-	st = bpf_map_lookup_elem(&cpu_state, &zero);
-	if (!st)
-		return;
 
 	if (st->lost) {
 		/* Report earlier losses in-band, before the next record. */
@@ -164,18 +162,31 @@ int handle_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	__u32 nr = (__u32)ctx->args[1];
-	__u32 pid;
+	struct sysstream_cpu_state *st;
+	__u32 zero = 0, pid;
+	__u64 gen;
 
+	st = bpf_map_lookup_elem(&cpu_state, &zero);
+	if (!st)
+		return 0;
 	if (targ_all) {
 		pid = pidns_translate ? ns_tgid() : tgid;
 		if (!pid || (filter_self && pid == self_pid))
 			return 0;
 	} else {
-		pid = target_pid(tgid, nr);
-		if (!pid)
-			return 0;
+		gen = target_gen;
+		if (st->cache_tgid == tgid && st->cache_gen == gen && tgid) {
+			pid = st->cache_pid;
+		} else {
+			pid = target_pid(tgid, nr);
+			if (!pid)
+				return 0;
+			st->cache_tgid = tgid;
+			st->cache_pid = pid;
+			st->cache_gen = gen;
+		}
 	}
-	emit(((__u64)pid << 32) | nr);
+	emit(st, ((__u64)pid << 32) | nr);
 	return 0;
 }
 
@@ -218,6 +229,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 		return 0;
 	tgid = task->tgid;
 	if (bpf_map_delete_elem(&target_tgids, &tgid) == 0) {
+		__sync_fetch_and_add(&target_gen, 1);
 		__sync_fetch_and_sub(&live_targets, 1);
 		return 0;
 	}

@@ -37,15 +37,19 @@ struct sysstream_cpu_state {
 	__u64 lost;           /* reservations failed, not yet reported in-band */
 	__u64 unsignaled;     /* records since this CPU last woke the consumer */
 	__u64 follow_failed;  /* children not tracked: target map full */
-	__u64 pad;
+	/* The last target seen on this CPU, to skip the hash lookup while one
+	 * process runs; valid while cache_gen equals the global generation. */
+	__u32 cache_tgid;
+	__u32 cache_pid;
+	__u64 cache_gen;
 };
 
 #ifdef __cplusplus
 static_assert(sizeof(sysstream_record) == 8, "wire record is 8 bytes");
-static_assert(sizeof(struct sysstream_cpu_state) == 32, "cpu_state layout");
+static_assert(sizeof(struct sysstream_cpu_state) == 40, "cpu_state layout");
 #else
 _Static_assert(sizeof(sysstream_record) == 8, "wire record is 8 bytes");
-_Static_assert(sizeof(struct sysstream_cpu_state) == 32, "cpu_state layout");
+_Static_assert(sizeof(struct sysstream_cpu_state) == 40, "cpu_state layout");
 #endif
 
 #endif /* SYSSTREAM_BPF_SYSSTREAM_H_ */

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -44,7 +45,8 @@ enum ExitCode {
 constexpr char kVersion[] = "0.1.0";
 
 int Fail(int code, const absl::Status& status) {
-  std::fprintf(stderr, "sysstream: %s\n", std::string(status.message()).c_str());
+  std::fprintf(stderr, "sysstream: %s\n",
+               std::string(status.message()).c_str());
   return code;
 }
 
@@ -159,19 +161,18 @@ int Run(const Options& cli) {
 
   if (command) {
     if (absl::Status s = command->Release(); !s.ok()) {
-      return Fail(absl::IsNotFound(s) ? kCommandNotFound
-                                      : kCommandNotExecutable,
-                  s);
+      return Fail(
+          absl::IsNotFound(s) ? kCommandNotFound : kCommandNotExecutable, s);
     }
   }
   const std::string what =
       trace_all ? std::string("all processes")
-                : absl::StrCat(pids.size(), pids.size() == 1 ? " process"
-                                                             : " processes");
-  std::fprintf(stderr, "sysstream: tracing %s%s into %s\n", what.c_str(),
-               opts.follow && !trace_all ? " and their children" : "",
-               opts.log_path == "-" ? "standard output"
-                                    : opts.log_path.c_str());
+                : absl::StrCat(pids.size(),
+                               pids.size() == 1 ? " process" : " processes");
+  std::fprintf(
+      stderr, "sysstream: tracing %s%s into %s\n", what.c_str(),
+      opts.follow && !trace_all ? " and their children" : "",
+      opts.log_path == "-" ? "standard output" : opts.log_path.c_str());
 
   StreamOptions sopts;
   sopts.delimiter = opts.delimiter;
@@ -184,9 +185,11 @@ int Run(const Options& cli) {
 
   std::string why;
   if (stats->stop_signal != 0) {
-    why = absl::StrCat("stopped by ", sigabbrev_np(stats->stop_signal) ?
-                       absl::StrCat("SIG", sigabbrev_np(stats->stop_signal)) :
-                       absl::StrCat("signal ", stats->stop_signal));
+    why =
+        absl::StrCat("stopped by ",
+                     sigabbrev_np(stats->stop_signal)
+                         ? absl::StrCat("SIG", sigabbrev_np(stats->stop_signal))
+                         : absl::StrCat("signal ", stats->stop_signal));
   } else if (stats->targets_gone) {
     why = "all targets exited";
   } else {
@@ -223,6 +226,15 @@ int Run(const Options& cli) {
 }  // namespace sysstream
 
 int main(int argc, char** argv) {
+  // Under `bazel run`, relative paths mean the user's directory, not the
+  // runfiles tree.
+  if (const char* dir = std::getenv("BUILD_WORKING_DIRECTORY");
+      dir != nullptr) {
+    if (chdir(dir) != 0) {
+      std::fprintf(stderr, "sysstream: cannot enter %s\n", dir);
+      return sysstream::kInternal;
+    }
+  }
   std::vector<std::string> args(argv + 1, argv + argc);
   absl::StatusOr<sysstream::Options> opts = sysstream::ParseOptions(args);
   if (!opts.ok()) {

@@ -429,6 +429,8 @@ Targets:
                         passed to it unchanged (PIDs may be given before "--")
   With no PIDs and no command, every process on the system is traced
   (sysstream's own calls are excluded unless -m is given).
+  sysstream stops on SIGINT or SIGTERM, or when every target has exited; it
+  then drains what the kernel recorded, fsyncs the log and prints a summary.
 
 Options:
   -f, --file FILE       write the log to FILE; "-" is standard output
@@ -443,12 +445,13 @@ Options:
                         (default: 8 MiB)
       --btf PATH        kernel BTF file, for kernels without
                         /sys/kernel/btf/vmlinux (default: the kernel's own)
-  -F, --follow          also trace children forked by the targets
-                        (default: off)
+  -F, --follow          also trace children forked by the targets; exited
+                        processes are forgotten (default: off)
   -m, --include-self    also record sysstream's own system calls
                         (default: off)
-  -q, --quiet           do not print the progress line (default: off)
-  -v, --verbose         print more diagnostics (default: off)
+  -q, --quiet           no progress line on a terminal (default: off)
+  -v, --verbose         print each event to standard output: pid, syscall
+                        name and number, record (default: off)
   -h, --help            print this help and exit
       --version         print the version and exit
 

@@ -8,9 +8,9 @@
 #define SYSSTREAM_CONCAT_INNER_(a, b) a##b
 #define SYSSTREAM_CONCAT_(a, b) SYSSTREAM_CONCAT_INNER_(a, b)
 
-#define RETURN_IF_ERROR(expr)                    \
-  do {                                           \
-    ::absl::Status _sysstream_status = (expr);   \
+#define RETURN_IF_ERROR(expr)                              \
+  do {                                                     \
+    ::absl::Status _sysstream_status = (expr);             \
     if (!_sysstream_status.ok()) return _sysstream_status; \
   } while (0)
 

@@ -63,8 +63,7 @@ absl::Status CheckPrivileges() {
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
   if (syscall(SYS_capget, &header, data) != 0) {
-    return absl::InternalError(
-        absl::StrCat("capget: ", std::strerror(errno)));
+    return absl::InternalError(absl::StrCat("capget: ", std::strerror(errno)));
   }
   uint64_t eff =
       data[0].effective | (static_cast<uint64_t>(data[1].effective) << 32);
@@ -153,8 +152,8 @@ absl::StatusOr<std::unique_ptr<Probe>> Probe::Create(
   skel->rodata->execve_nr = options.execve_nr;
   skel->rodata->execveat_nr = options.execveat_nr;
 
-  if (int err = bpf_map__set_max_entries(skel->maps.events,
-                                         static_cast<uint32_t>(options.ring_bytes));
+  if (int err = bpf_map__set_max_entries(
+          skel->maps.events, static_cast<uint32_t>(options.ring_bytes));
       err) {
     return ErrnoStatus(-err, "set ring buffer size");
   }
@@ -182,9 +181,8 @@ absl::Status Probe::AddTargets(absl::Span<const uint32_t> pids,
   for (uint32_t pid : pids) {
     int err;
     if (options_.pidns_translate) {
-      err = bpf_map__update_elem(skel_->maps.target_ns_tgids, &pid,
-                                 sizeof(pid), &flags, sizeof(flags),
-                                 BPF_NOEXIST);
+      err = bpf_map__update_elem(skel_->maps.target_ns_tgids, &pid, sizeof(pid),
+                                 &flags, sizeof(flags), BPF_NOEXIST);
     } else {
       uint32_t value = pid | flags;
       err = bpf_map__update_elem(skel_->maps.target_tgids, &pid, sizeof(pid),
@@ -216,6 +214,7 @@ void Probe::ForgetExited(absl::Span<const uint32_t> pids,
     bpf_map* map = options_.pidns_translate ? skel_->maps.target_ns_tgids
                                             : skel_->maps.target_tgids;
     if (bpf_map__delete_elem(map, &pid, sizeof(pid), 0) == 0) {
+      __atomic_fetch_add(&skel_->bss->target_gen, 1, __ATOMIC_SEQ_CST);
       __atomic_fetch_sub(&skel_->bss->live_targets, 1, __ATOMIC_SEQ_CST);
     }
   }
@@ -264,10 +263,9 @@ uint64_t Probe::TakeUnreportedLost() {
 uint64_t Probe::follow_failed() const {
   std::vector<sysstream_cpu_state> states(ncpus_);
   uint32_t zero = 0;
-  if (bpf_map__lookup_elem(skel_->maps.cpu_state, &zero, sizeof(zero),
-                           states.data(),
-                           sizeof(sysstream_cpu_state) * states.size(),
-                           0) != 0) {
+  if (bpf_map__lookup_elem(
+          skel_->maps.cpu_state, &zero, sizeof(zero), states.data(),
+          sizeof(sysstream_cpu_state) * states.size(), 0) != 0) {
     return 0;
   }
   uint64_t failed = 0;

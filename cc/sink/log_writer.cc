@@ -114,8 +114,8 @@ void LogWriter::FlushBuffer() {
     if (n < 0) {
       if (errno == EINTR) continue;
       int err = errno;
-      status_ = absl::ResourceExhaustedError(absl::StrCat(
-          "writing log '", path_, "': ", std::strerror(err)));
+      status_ = absl::ResourceExhaustedError(
+          absl::StrCat("writing log '", path_, "': ", std::strerror(err)));
       // Cut a partial buffer back so no record is torn.
       if (done > 0 && start >= 0) (void)!ftruncate(fd_, start);
       records_dropped_ += buffered_records_;

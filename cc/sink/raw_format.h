@@ -40,7 +40,9 @@ inline uint32_t RecordPid(uint64_t record) {
 inline uint32_t RecordSyscall(uint64_t record) {
   return static_cast<uint32_t>(record);
 }
-inline bool IsGapMarker(uint64_t record) { return RecordPid(record) == kGapPid; }
+inline bool IsGapMarker(uint64_t record) {
+  return RecordPid(record) == kGapPid;
+}
 inline uint64_t MakeRecord(uint32_t pid, uint32_t nr) {
   return (static_cast<uint64_t>(pid) << 32) | nr;
 }

@@ -10,15 +10,15 @@ namespace sysstream {
 std::string FormatVerbose(uint64_t record) {
   const std::string hex = absl::StrCat(absl::Hex(record));
   if (IsGapMarker(record)) {
-    return absl::StrCat("-- gap: ", RecordSyscall(record),
-                        " records lost --  ", hex, "\n");
+    return absl::StrCat("-- gap: ", RecordSyscall(record), " records lost --  ",
+                        hex, "\n");
   }
   const uint32_t nr = RecordSyscall(record);
   absl::string_view name = SyscallName(HostArch(), nr);
-  return absl::StrCat("pid ", RecordPid(record), "  ",
-                      name.empty() ? absl::StrCat("syscall_", nr)
-                                   : std::string(name),
-                      "(", nr, ")  ", hex, "\n");
+  return absl::StrCat(
+      "pid ", RecordPid(record), "  ",
+      name.empty() ? absl::StrCat("syscall_", nr) : std::string(name), "(", nr,
+      ")  ", hex, "\n");
 }
 
 }  // namespace sysstream

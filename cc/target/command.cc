@@ -31,8 +31,8 @@ absl::StatusOr<std::string> FindExecutable(const std::string& name) {
   if (name.find('/') != std::string::npos) {
     struct stat sb;
     if (stat(name.c_str(), &sb) != 0) {
-      return absl::NotFoundError(
-          absl::StrCat("command not found: ", name, ": ", std::strerror(errno)));
+      return absl::NotFoundError(absl::StrCat("command not found: ", name, ": ",
+                                              std::strerror(errno)));
     }
     if (!IsExecutableFile(name)) {
       return absl::PermissionDeniedError(
@@ -44,8 +44,7 @@ absl::StatusOr<std::string> FindExecutable(const std::string& name) {
   std::string path = path_env ? path_env : "/usr/local/bin:/usr/bin:/bin";
   bool seen_non_executable = false;
   for (absl::string_view dir : absl::StrSplit(path, ':')) {
-    std::string candidate =
-        absl::StrCat(dir.empty() ? "." : dir, "/", name);
+    std::string candidate = absl::StrCat(dir.empty() ? "." : dir, "/", name);
     if (IsExecutableFile(candidate)) return candidate;
     if (access(candidate.c_str(), F_OK) == 0) seen_non_executable = true;
   }
@@ -65,7 +64,8 @@ absl::StatusOr<std::unique_ptr<HeldCommand>> HeldCommand::Start(
   }
   // Everything the child needs is built before fork.
   std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
 
   pid_t pid = fork();

@@ -65,8 +65,8 @@ absl::StatusOr<std::vector<uint32_t>> ResolvePids(
     }
     absl::StatusOr<ProcStatus> st = ParseProcStatus(text);
     if (!st.ok()) {
-      return absl::InternalError(absl::StrCat("reading ", proc, "/", pid,
-                                              "/status: ", st.status().message()));
+      return absl::InternalError(absl::StrCat(
+          "reading ", proc, "/", pid, "/status: ", st.status().message()));
     }
     if (st->state == 'Z' || st->state == 'X') {
       return absl::NotFoundError(

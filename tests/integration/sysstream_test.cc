@@ -24,10 +24,10 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -40,9 +40,9 @@ std::string g_sysstream;  // path to the binary under test
 std::string g_workload;   // path to tests/integration/workload
 
 // x86_64 syscall numbers used below.
-constexpr uint32_t kRead = 0, kWrite = 1, kClose = 3, kClone = 56,
-                   kExecve = 59, kWait4 = 61, kGetppid = 110,
-                   kExitGroup = 231, kOpenat = 257, kClone3 = 435;
+constexpr uint32_t kRead = 0, kWrite = 1, kClose = 3, kClone = 56, kExecve = 59,
+                   kWait4 = 61, kGetppid = 110, kExitGroup = 231, kOpenat = 257,
+                   kClone3 = 435;
 constexpr uint32_t kGapPid = 0xffffffffU;
 
 struct Record {
@@ -77,7 +77,8 @@ Child Spawn(const std::vector<std::string>& argv, const SpawnOptions& o) {
     EXPECT_EQ(pipe2(err, O_CLOEXEC), 0);
   }
   std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = fork();
   if (pid == 0) {
@@ -164,14 +165,15 @@ std::vector<Record> ParseLog(const std::string& path, char delim = '\t') {
     if (end == std::string::npos) break;
     std::string token = text.substr(start, end - start);
     uint64_t value = 0;
-    bool ok = !token.empty() && token.size() <= 16 &&
-              token.find_first_not_of("0123456789abcdef") == std::string::npos &&
-              (token.size() == 1 || token[0] != '0');
+    bool ok =
+        !token.empty() && token.size() <= 16 &&
+        token.find_first_not_of("0123456789abcdef") == std::string::npos &&
+        (token.size() == 1 || token[0] != '0');
     EXPECT_TRUE(ok) << "malformed record '" << token << "' at byte " << start;
     if (!ok) break;
     value = std::stoull(token, nullptr, 16);
-    records.push_back({static_cast<uint32_t>(value >> 32),
-                       static_cast<uint32_t>(value)});
+    records.push_back(
+        {static_cast<uint32_t>(value >> 32), static_cast<uint32_t>(value)});
     start = end + 1;
   }
   return records;
@@ -303,12 +305,13 @@ TEST(Trace, DelimiterOption) {
   t.Finish();
   EXPECT_EQ(t.exit_code, 0);
   auto hex = [&](uint32_t nr) {
-    return absl::StrCat(absl::Hex((uint64_t{static_cast<uint32_t>(w.proc.pid)} << 32) | nr),
-                        "\n");
+    return absl::StrCat(
+        absl::Hex((uint64_t{static_cast<uint32_t>(w.proc.pid)} << 32) | nr),
+        "\n");
   };
-  EXPECT_EQ(ReadFile(log), absl::StrCat(hex(kGetppid), hex(kGetppid),
-                                        hex(kOpenat), hex(kClose),
-                                        hex(kExitGroup)));
+  EXPECT_EQ(ReadFile(log),
+            absl::StrCat(hex(kGetppid), hex(kGetppid), hex(kOpenat),
+                         hex(kClose), hex(kExitGroup)));
 }
 
 TEST(Trace, TwoTargetsInterleaveInKernelOrder) {
@@ -318,8 +321,7 @@ TEST(Trace, TwoTargetsInterleaveInKernelOrder) {
   const pid_t parent = w.proc.pid;
   const pid_t child = std::stoi(w.first_line);
   WaitBlockedInRead(child);
-  Tracer t = Tracer::Start(
-      {"-f", log, absl::StrCat(parent, ",", child)});
+  Tracer t = Tracer::Start({"-f", log, absl::StrCat(parent, ",", child)});
   w.Go();
   EXPECT_EQ(w.Finish(), 0);
   t.Finish();
@@ -464,8 +466,10 @@ TEST(Trace, TargetInChildPidNamespaceIsLoggedWithHostPid) {
   for (int i = 0; i < 2000 && inner < 0; ++i) {
     std::string kids = ReadFile(
         absl::StrCat("/proc/", outer.pid, "/task/", outer.pid, "/children"));
-    if (!kids.empty()) inner = std::stoi(kids);
-    else std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    if (!kids.empty())
+      inner = std::stoi(kids);
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   ASSERT_GT(inner, 0);
   WaitBlockedInRead(inner);
@@ -496,8 +500,8 @@ TEST(Trace, SysstreamInsideAPidNamespaceLogsItsOwnPids) {
       _exit(123);
     }
   };
-  Child c = Spawn({g_sysstream, "-f", log, "--", g_workload, "nowait-seq", "5"},
-                  o);
+  Child c =
+      Spawn({g_sysstream, "-f", log, "--", g_workload, "nowait-seq", "5"}, o);
   std::string err = ReadAll(c.err);
   EXPECT_EQ(Wait(c.pid), 0) << err;
   std::vector<Record> records = ParseLog(log);
@@ -547,9 +551,8 @@ TEST(Stop, SigtermMidBurstLeavesAWellFormedCompleteLog) {
   std::vector<uint32_t> calls = SyscallsOf(records, w.proc.pid);
   EXPECT_GT(calls.size(), 1000u);
   // The summary counts exactly what is in the file.
-  EXPECT_THAT(t.stderr_rest,
-              HasSubstr(absl::StrCat("sysstream: ", calls.size(),
-                                     " events written to")));
+  EXPECT_THAT(t.stderr_rest, HasSubstr(absl::StrCat("sysstream: ", calls.size(),
+                                                    " events written to")));
 }
 
 // Bad input: one line on stderr, a distinct exit code, no log created.
@@ -576,7 +579,8 @@ TEST(BadInput, EachGetsOneLineItsExitCodeAndNoLog) {
       {{"--bogus"}, 2, "unknown option '--bogus'"},
       {{"-f"}, 2, "option '-f' requires an argument"},
       {{"--ring-size", "1000"}, 2, "ring"},
-      {{std::to_string(missing)}, 3,
+      {{std::to_string(missing)},
+       3,
        absl::StrCat("no such process: ", missing)},
       {{"-f", "/nonexistent-dir/x.log", self}, 4, "No such file or directory"},
       {{"-f", dir, self}, 4, "Is a directory"},
@@ -661,7 +665,8 @@ int main(int argc, char** argv) {
   if (realpath(g_sysstream.c_str(), buf)) g_sysstream = buf;
   if (realpath(g_workload.c_str(), buf)) g_workload = buf;
   if (geteuid() != 0) {
-    std::printf("SKIPPED: integration tests need root (CAP_BPF, CAP_PERFMON)\n");
+    std::printf(
+        "SKIPPED: integration tests need root (CAP_BPF, CAP_PERFMON)\n");
     ::testing::GTEST_FLAG(filter) = "-*";
   } else if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
     std::printf("SKIPPED: kernel has no BTF (/sys/kernel/btf/vmlinux)\n");

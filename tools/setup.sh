@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs everything sysstream's build, tests and benchmarks need on Debian 12
+# (bookworm), from Debian's own repositories. Idempotent: run it again any
+# time. Needs root (apt-get).
+set -euo pipefail
+
+PACKAGES=(
+  # Bazel 4.2.3 and the rule sets the offline workspace points at.
+  bazel-bootstrap bazel-rules-cc bazel-rules-java bazel-platforms bazel-skylib
+  # C++ toolchain and the BPF compiler (clang -target bpf, llvm-strip).
+  build-essential clang llvm python3
+  # bpftool: vmlinux.h from kernel BTF and the skeleton.
+  bpftool
+  # Static libraries linked into the binary; uapi headers for syscall tables.
+  libbpf-dev libelf-dev zlib1g-dev libabsl-dev linux-libc-dev
+  # Tests.
+  googletest libgtest-dev libgmock-dev util-linux procps
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup.sh: run as root (it installs Debian packages)" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "setup.sh: all packages present"
+fi
+
+# Facts the build relies on; say plainly if the machine lacks them.
+command -v bazel >/dev/null || { echo "setup.sh: bazel not on PATH" >&2; exit 1; }
+[ -x /usr/sbin/bpftool ] || { echo "setup.sh: bpftool missing" >&2; exit 1; }
+if [ ! -r /sys/kernel/btf/vmlinux ] && [ -z "${SYSSTREAM_BTF:-}" ]; then
+  echo "setup.sh: warning: no /sys/kernel/btf/vmlinux; build with --action_env=SYSSTREAM_BTF=/path/to/vmlinux" >&2
+fi
+echo "setup.sh: ready"
