@@ -4,6 +4,7 @@
 // Needs root (CAP_BPF/CAP_PERFMON or CAP_SYS_ADMIN) and kernel BTF.
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -35,6 +36,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string g_sysstream;  // path to the binary under test
 std::string g_workload;   // path to tests/integration/workload
@@ -629,6 +631,95 @@ TEST(BadInput, ExistingLogIsRefusedWithoutForceAndKeptIntact) {
   EXPECT_EQ(t.exit_code, 0);
   EXPECT_TRUE(absl::StartsWith(ReadFile(log), "precious"));
   EXPECT_GT(ReadFile(log).size(), std::string("precious").size());
+}
+
+// Runs sysstream on a pseudo-terminal, answering `answer` to any prompt;
+// returns everything it printed and its exit code.
+std::pair<std::string, int> RunOnTerminal(const std::vector<std::string>& args,
+                                          const std::string& answer) {
+  std::vector<std::string> argv = {g_sysstream};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> cargs;
+  for (const std::string& a : argv) cargs.push_back(const_cast<char*>(a.c_str()));
+  cargs.push_back(nullptr);
+  int master = -1;
+  pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid == 0) {
+    execv(cargs[0], cargs.data());
+    _exit(126);
+  }
+  std::string out;
+  bool answered = false;
+  for (;;) {
+    pollfd p{master, POLLIN, 0};
+    if (poll(&p, 1, 20000) <= 0) break;
+    char buf[512];
+    ssize_t n = read(master, buf, sizeof(buf));
+    if (n <= 0) break;  // EIO once the child has exited
+    out.append(buf, n);
+    if (!answered && out.find("[y/N]") != std::string::npos) {
+      EXPECT_EQ(write(master, answer.data(), answer.size()),
+                static_cast<ssize_t>(answer.size()));
+      answered = true;
+    }
+  }
+  close(master);
+  return {out, Wait(pid)};
+}
+
+TEST(Terminal, ExistingLogIsOverwrittenOnlyIfTheUserSaysYes) {
+  const std::string log = TempPath("ask.log");
+  std::ofstream(log) << "precious";
+  auto [out_no, code_no] =
+      RunOnTerminal({"-f", log, "--", "/bin/true"}, "n\n");
+  EXPECT_THAT(out_no, HasSubstr("exists; overwrite? [y/N]"));
+  EXPECT_EQ(code_no, 4) << out_no;
+  EXPECT_EQ(ReadFile(log), "precious");
+
+  auto [out_yes, code_yes] =
+      RunOnTerminal({"-f", log, "--", "/bin/true"}, "y\n");
+  EXPECT_EQ(code_yes, 0) << out_yes;
+  std::vector<Record> records = ParseLog(log);
+  ASSERT_FALSE(records.empty());
+  EXPECT_EQ(records.front().nr, kExecve);
+}
+
+TEST(Terminal, ProgressLineOnlyOnATerminal) {
+  const std::string log = TempPath("progress.log");
+  auto [out, code] = RunOnTerminal(
+      {"--force", "-f", log, "--", "/bin/sh", "-c", "sleep 1.6"}, "");
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_THAT(out, HasSubstr("\rsysstream: "));
+  EXPECT_THAT(out, HasSubstr(" events/s"));
+  // Not with -q, and never when stderr is not a terminal (other tests).
+  auto [quiet, quiet_code] = RunOnTerminal(
+      {"-q", "--force", "-f", log, "--", "/bin/sh", "-c", "sleep 1.6"}, "");
+  EXPECT_EQ(quiet_code, 0);
+  EXPECT_THAT(quiet, Not(HasSubstr("events/s")));
+}
+
+TEST(Trace, VerbosePrintsEachEventReadably) {
+  const std::string log = TempPath("verbose.log");
+  Workload w = Workload::Start({"seq", "1"});
+  std::vector<std::string> argv = {g_sysstream, "-v", "-f", log,
+                                   std::to_string(w.proc.pid)};
+  SpawnOptions o;
+  o.pipe_out = true;
+  o.pipe_err = true;
+  Child t = Spawn(argv, o);
+  EXPECT_THAT(ReadLine(t.err), HasSubstr("sysstream: tracing"));
+  w.Go();
+  EXPECT_EQ(w.Finish(), 0);
+  std::string out = ReadAll(t.out);
+  EXPECT_EQ(Wait(t.pid), 0);
+  const uint64_t base = uint64_t{static_cast<uint32_t>(w.proc.pid)} << 32;
+  auto line = [&](const char* name, uint32_t nr) {
+    return absl::StrCat("pid ", w.proc.pid, "  ", name, "(", nr, ")  ",
+                        absl::Hex(base | nr), "\n");
+  };
+  EXPECT_EQ(out, absl::StrCat(line("getppid", kGetppid),
+                              line("openat", kOpenat), line("close", kClose),
+                              line("exit_group", kExitGroup)));
 }
 
 TEST(BadInput, MissingPrivilegesNameTheCapability) {
