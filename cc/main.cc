@@ -154,17 +154,19 @@ int Run(const Options& cli) {
   if (absl::Status s = probe.Attach(); !s.ok()) return ProbeFailure(s);
   if (!trace_all) probe.ForgetExited(pids, ProcessAlive);
 
-  // 6. Create the log only now that tracing works.
+  // 6. Let the command run (its execve is the first record), then create
+  //    the log: only now is everything known to work.
+  if (command) {
+    if (absl::Status s = command->Release(); !s.ok()) {
+      if (absl::IsNotFound(s)) return Fail(kCommandNotFound, s);
+      if (absl::IsPermissionDenied(s)) return Fail(kCommandNotExecutable, s);
+      return Fail(kInternal, s);
+    }
+  }
   absl::StatusOr<std::unique_ptr<LogWriter>> writer =
       LogWriter::Open(opts.log_path, opts.existing);
   if (!writer.ok()) return Fail(kLogFile, writer.status());
 
-  if (command) {
-    if (absl::Status s = command->Release(); !s.ok()) {
-      return Fail(
-          absl::IsNotFound(s) ? kCommandNotFound : kCommandNotExecutable, s);
-    }
-  }
   const std::string what =
       trace_all ? std::string("all processes")
                 : absl::StrCat(pids.size(),

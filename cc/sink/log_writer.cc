@@ -46,7 +46,11 @@ absl::Status CheckLogPath(const std::string& path, ExistingLog mode) {
   if (path == "-") return absl::OkStatus();
   if (path.empty()) return PathError(path, ENOENT);
   struct stat sb;
-  if (stat(path.c_str(), &sb) == 0) {
+  // lstat: a symlink, even a dangling one, is something that exists there.
+  if (lstat(path.c_str(), &sb) == 0) {
+    if (S_ISLNK(sb.st_mode) && stat(path.c_str(), &sb) != 0) {
+      sb.st_mode = S_IFLNK;
+    }
     if (S_ISDIR(sb.st_mode)) return PathError(path, EISDIR);
     if (mode == ExistingLog::kAsk) {
       return absl::AlreadyExistsError(absl::StrCat(

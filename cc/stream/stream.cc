@@ -107,6 +107,9 @@ class LogSink : public RecordSink {
 
 absl::Status BlockStreamSignals(sigset_t* old_mask) {
   sigset_t set = StreamSignals();
+  // SIGPIPE stays blocked (not read): a closed reader of "-f -" or of a
+  // held command's pipe shows up as EPIPE where it happens.
+  sigaddset(&set, SIGPIPE);
   if (sigprocmask(SIG_BLOCK, &set, old_mask) != 0) return Errno("sigprocmask");
   return absl::OkStatus();
 }

@@ -38,7 +38,8 @@ struct StreamStats {
 };
 
 // Blocks SIGINT, SIGTERM, SIGHUP and SIGCHLD so the loop reads them from a
-// signalfd; `old_mask` receives the mask to restore in children.
+// signalfd, and SIGPIPE so broken pipes are errors; `old_mask` receives the
+// mask to restore in children.
 absl::Status BlockStreamSignals(sigset_t* old_mask);
 
 // Runs until a stop signal, every target has exited, or a write error.

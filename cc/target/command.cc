@@ -108,7 +108,24 @@ HeldCommand::~HeldCommand() {
 
 absl::Status HeldCommand::Release() {
   char c = 'g';
-  if (write(go_fd_, &c, 1) != 1) {
+  // A child that died while held closes the pipe: EPIPE, not SIGPIPE.
+  sigset_t pipe_set, old_set;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+  ssize_t written = write(go_fd_, &c, 1);
+  const int write_errno = errno;
+  if (written != 1 && write_errno == EPIPE) {
+    // Consume the pending SIGPIPE before unblocking it.
+    timespec zero = {0, 0};
+    sigtimedwait(&pipe_set, nullptr, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
+  if (written != 1) {
+    errno = write_errno;
+    if (write_errno == EPIPE) {
+      return absl::AbortedError("the command exited before it could start");
+    }
     return absl::InternalError(
         absl::StrCat("release command: ", std::strerror(errno)));
   }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cc/target/target.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -26,6 +27,10 @@ bool ReadSmallFile(const std::string& path, std::string* out) {
   *out = ss.str();
   return true;
 }
+
+// A zombie thread-group leader (its main thread called pthread_exit) still
+// runs on its other threads: the process is alive if any thread is.
+bool AnyThreadAlive(const std::string& proc, uint32_t pid);
 
 }  // namespace
 
@@ -68,7 +73,8 @@ absl::StatusOr<std::vector<uint32_t>> ResolvePids(
       return absl::InternalError(absl::StrCat(
           "reading ", proc, "/", pid, "/status: ", st.status().message()));
     }
-    if (st->state == 'Z' || st->state == 'X') {
+    if ((st->state == 'Z' || st->state == 'X') &&
+        !AnyThreadAlive(proc, static_cast<uint32_t>(pid))) {
       return absl::NotFoundError(
           absl::StrCat("process ", pid, " has already exited"));
     }
@@ -86,8 +92,36 @@ bool ProcessAlive(uint32_t pid) {
     return false;
   }
   absl::StatusOr<ProcStatus> st = ParseProcStatus(text);
-  return st.ok() && st->state != 'Z' && st->state != 'X';
+  if (!st.ok()) return false;
+  if (st->state != 'Z' && st->state != 'X') return true;
+  return AnyThreadAlive("/proc", pid);
 }
+
+namespace {
+
+bool AnyThreadAlive(const std::string& proc, uint32_t pid) {
+  const std::string task_dir = absl::StrCat(proc, "/", pid, "/task");
+  DIR* dir = opendir(task_dir.c_str());
+  if (dir == nullptr) return false;
+  bool alive = false;
+  while (dirent* e = readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    std::string text;
+    if (!ReadSmallFile(absl::StrCat(task_dir, "/", e->d_name, "/status"),
+                       &text)) {
+      continue;
+    }
+    absl::StatusOr<ProcStatus> st = ParseProcStatus(text);
+    if (st.ok() && st->state != 'Z' && st->state != 'X') {
+      alive = true;
+      break;
+    }
+  }
+  closedir(dir);
+  return alive;
+}
+
+}  // namespace
 
 absl::StatusOr<PidNamespace> CurrentPidNamespace(const std::string& proc) {
   struct stat sb;

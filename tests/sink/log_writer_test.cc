@@ -161,6 +161,16 @@ TEST_F(LogWriterTest, CheckRelativePathInCwd) {
   ASSERT_EQ(chdir(cwd), 0);
 }
 
+// CheckLogPath exists so that Open cannot fail after tracing has started.
+TEST_F(LogWriterTest, CheckAgreesWithOpenOnDanglingSymlink) {
+  const std::string link = Path("link.log");
+  ASSERT_EQ(symlink(Path("elsewhere.log").c_str(), link.c_str()), 0);
+  const absl::Status check = CheckLogPath(link, ExistingLog::kAsk);
+  auto w = LogWriter::Open(link, ExistingLog::kAsk);
+  EXPECT_EQ(check.ok(), w.ok()) << check << " vs " << w.status();
+  EXPECT_EQ(check.code(), absl::StatusCode::kAlreadyExists) << check;
+}
+
 TEST_F(LogWriterTest, CheckUnwritableDirWhenNotRoot) {
   if (geteuid() == 0) {
     GTEST_SKIP() << "running as root: permission bits do not apply";

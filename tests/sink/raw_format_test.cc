@@ -85,8 +85,8 @@ TEST(RawFormatTest, IsGapMarkerOnlyForPidAllOnes) {
 }
 
 TEST(RawFormatTest, MakeRecordRoundTrip) {
-  const uint32_t values[] = {0, 1, 98, 31996, 0x7fffffffU, 0x80000000U,
-                             0xfffffffeU, 0xffffffffU};
+  const uint32_t values[] = {
+      0, 1, 98, 31996, 0x7fffffffU, 0x80000000U, 0xfffffffeU, 0xffffffffU};
   for (uint32_t pid : values) {
     for (uint32_t nr : values) {
       const uint64_t r = MakeRecord(pid, nr);

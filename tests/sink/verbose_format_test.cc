@@ -33,9 +33,8 @@ TEST(VerboseFormatTest, KnownSyscallsByName) {
     const std::optional<uint32_t> nr = SyscallNumber(HostArch(), c.first);
     ASSERT_TRUE(nr.has_value()) << c.first;
     const uint64_t r = MakeRecord(1, *nr);
-    EXPECT_EQ(FormatVerbose(r),
-              absl::StrCat("pid 1  ", c.second, "(", *nr, ")  ",
-                           absl::Hex(r), "\n"));
+    EXPECT_EQ(FormatVerbose(r), absl::StrCat("pid 1  ", c.second, "(", *nr,
+                                             ")  ", absl::Hex(r), "\n"));
   }
 }
 
