@@ -14,6 +14,8 @@ PACKAGES=(
   bpftool
   # Static libraries linked into the binary; uapi headers for syscall tables.
   libbpf-dev libelf-dev zlib1g-dev libabsl-dev linux-libc-dev
+  # JSON of container runtimes (header-only).
+  nlohmann-json3-dev
   # Tests.
   googletest libgtest-dev libgmock-dev util-linux procps
 )

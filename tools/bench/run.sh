@@ -139,6 +139,7 @@ show_failure() {
 # ---------------------------------------------------------------- rounds
 declare -a U_NS F_NS S_NS CAPTURED LOST_LOG LOST_SUM PID_RECS EVENTS
 hooks_before="$(foreign_hooks)"
+load_before="$(cut -d" " -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 echo "run.sh: ${rounds} round(s) of ${calls} getppid calls: untraced, floor, sysstream" >&2
 
 # Warm-up (discarded): page cache, CPU frequency.
@@ -227,7 +228,7 @@ fi
 awk -v calls="${calls}" -v rounds="${rounds}" -v target="${TARGET_RATIO}" \
     -v stamp="${stamp}" -v commit="${commit}" -v kernel="$(uname -r)" \
     -v cpus="$(nproc)" -v hooks_before="${hooks_before}" \
-    -v hooks_after="${hooks_after}" '
+    -v hooks_after="${hooks_after}" -v load="${load_before}" '
 function median(a, n,    i, j, t, b) {
   for (i = 1; i <= n; i++) b[i] = a[i]
   for (i = 2; i <= n; i++) {          # insertion sort, n is small
@@ -247,8 +248,8 @@ END {
   printf "# sysstream benchmark, %s\n\n", stamp
   printf "getppid loop, %d calls per run, %d round(s), each round runs untraced, ", calls, rounds
   printf "under the empty raw_tp/sys_enter hook (floor) and under `sysstream -q -f FILE -- getppid_loop`, side by side.\n\n"
-  printf "Commit %s; kernel %s; %d CPUs; other sys_enter hooks attached: %s at start, %s at end.\n\n", \
-    commit, kernel, cpus, hooks_before, hooks_after
+  printf "Commit %s; kernel %s; %d CPUs; load average at start %s; other sys_enter hooks attached: %s at start, %s at end.\n\n", \
+    commit, kernel, cpus, load, hooks_before, hooks_after
   printf "| round | untraced ns/call | floor ns/call | sysstream ns/call | sysstream/floor | floor/untraced | captured / made | lost (gaps / summary) |\n"
   printf "|---|---:|---:|---:|---:|---:|---:|---:|\n"
   for (i = 1; i <= n; i++)
