@@ -22,6 +22,10 @@ const volatile bool pidns_translate = false;   /* report pids of this pidns */
 const volatile __u64 pidns_dev = 0;
 const volatile __u64 pidns_ino = 0;
 const volatile __u32 wakeup_batch = 1024;      /* records per forced wakeup */
+/* cgroup v2 targets: every process in a target cgroup or below it. */
+const volatile bool targ_cgroups = false;
+const volatile __u32 cgroup_levels[SYSSTREAM_MAX_CGROUP_LEVELS] = {};
+const volatile __u32 n_cgroup_levels = 0;
 const volatile __u32 execve_nr = 59;           /* this arch's execve, */
 const volatile __u32 execveat_nr = 322;        /* and execveat */
 
@@ -55,6 +59,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } target_ns_tgids SEC(".maps");
+
+/* Target cgroup v2 ids (kernfs ids, = inode numbers of their directories). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SYSSTREAM_MAX_CGROUPS);
+	__type(key, __u64);
+	__type(value, __u8);
+} target_cgroups SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -157,6 +169,22 @@ static __always_inline __u32 target_pid(__u32 tgid, __u32 nr)
 	return gate_exec(rep, val, nr);
 }
 
+/* Whether the current task is in a target cgroup or below one. */
+static __always_inline bool in_target_cgroup(void)
+{
+	__u64 id;
+	__u32 i;
+
+	for (i = 0; i < SYSSTREAM_MAX_CGROUP_LEVELS; i++) {
+		if (i >= n_cgroup_levels)
+			break;
+		id = bpf_get_current_ancestor_cgroup_id(cgroup_levels[i]);
+		if (id && bpf_map_lookup_elem(&target_cgroups, &id))
+			return true;
+	}
+	return false;
+}
+
 SEC("raw_tp/sys_enter")
 int handle_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -179,8 +207,16 @@ int handle_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 			pid = st->cache_pid;
 		} else {
 			pid = target_pid(tgid, nr);
-			if (!pid)
-				return 0;
+			if (!pid) {
+				/* Processes of target cgroups are cached like
+				 * the others: one moved out of the cgroup stays
+				 * traced until it exits. */
+				if (!targ_cgroups || !in_target_cgroup())
+					return 0;
+				pid = pidns_translate ? ns_tgid() : tgid;
+				if (!pid || (filter_self && pid == self_pid))
+					return 0;
+			}
 			st->cache_tgid = tgid;
 			st->cache_pid = pid;
 			st->cache_gen = gen;
@@ -228,6 +264,10 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	if (BPF_CORE_READ(task, signal, live.counter) > 0)
 		return 0;
 	tgid = task->tgid;
+	/* A process matched by cgroup may sit in a per-CPU cache without being
+	 * in target_tgids: any exit could free its pid for reuse. */
+	if (targ_cgroups)
+		__sync_fetch_and_add(&target_gen, 1);
 	if (bpf_map_delete_elem(&target_tgids, &tgid) == 0) {
 		__sync_fetch_and_add(&target_gen, 1);
 		__sync_fetch_and_sub(&live_targets, 1);

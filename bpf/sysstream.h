@@ -27,6 +27,12 @@
  * sysstream's own set-up). Pids never reach this bit (PID_MAX_LIMIT 2^22). */
 #define SYSSTREAM_WAIT_EXEC 0x80000000U
 
+/* Distinct cgroup v2 depths at which target cgroups may sit. */
+#define SYSSTREAM_MAX_CGROUP_LEVELS 8
+
+/* Upper bound on target cgroups (--cgroup, --container, --pod). */
+#define SYSSTREAM_MAX_CGROUPS 1024
+
 /* Upper bound on tracked processes (initial targets plus followed children). */
 #define SYSSTREAM_MAX_TARGETS 65536
 

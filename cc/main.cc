@@ -5,7 +5,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -22,7 +26,9 @@
 #include "cc/sink/log_writer.h"
 #include "cc/stream/stream.h"
 #include "cc/syscalls/syscalls.h"
+#include "cc/target/cgroup.h"
 #include "cc/target/command.h"
+#include "cc/target/container.h"
 #include "cc/target/target.h"
 
 namespace sysstream {
@@ -38,6 +44,9 @@ enum ExitCode {
   kNoPrivilege = 5,
   kKernelUnsupported = 6,
   kWriteFailed = 7,
+  kAmbiguousTarget = 8,
+  kRuntimeUnavailable = 9,
+  kRuntimeState = 10,
   kCommandNotExecutable = 126,
   kCommandNotFound = 127,
 };
@@ -48,6 +57,117 @@ int Fail(int code, const absl::Status& status) {
   std::fprintf(stderr, "sysstream: %s\n",
                std::string(status.message()).c_str());
   return code;
+}
+
+// Errors from turning container, pod and cgroup names into targets.
+int TargetFailure(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kNotFound:
+      return Fail(kTargetNotFound, status);
+    case absl::StatusCode::kInvalidArgument:
+      return Fail(kUsage, status);
+    case absl::StatusCode::kFailedPrecondition:
+      return Fail(absl::StartsWith(status.message(), "ambiguous")
+                      ? kAmbiguousTarget
+                      : kNoPrivilege,
+                  status);
+    case absl::StatusCode::kUnavailable:
+      return Fail(kRuntimeUnavailable, status);
+    case absl::StatusCode::kDataLoss:
+      return Fail(kRuntimeState, status);
+    default:
+      return Fail(kInternal, status);
+  }
+}
+
+// Containers, pods and cgroups → pids to follow and/or cgroup v2 filters.
+struct ContainerTargets {
+  std::vector<uint32_t> pids;
+  std::vector<ProbeCgroup> cgroups;
+  bool follow = false;  // pids stand for containers on a v1/hybrid host
+};
+
+absl::StatusOr<ContainerTargets> ResolveContainerTargets(const Options& opts) {
+  ContainerTargets out;
+  if (opts.containers.empty() && opts.pods.empty() && opts.cgroups.empty()) {
+    return out;
+  }
+  RuntimeConfig rc;
+  rc.host_root = opts.host_root.empty() ? DetectHostRoot() : opts.host_root;
+  if (const char* h = std::getenv("DOCKER_HOST"); h != nullptr) {
+    rc.docker_host = h;
+  }
+  std::vector<Container> containers;
+  for (const std::string& name : opts.containers) {
+    absl::StatusOr<Container> c = FindContainer(name, rc);
+    if (!c.ok()) return c.status();
+    containers.push_back(*c);
+  }
+  for (const std::string& pod : opts.pods) {
+    absl::StatusOr<std::vector<Container>> cs = FindPod(pod, rc);
+    if (!cs.ok()) return cs.status();
+    containers.insert(containers.end(), cs->begin(), cs->end());
+  }
+  std::string mountinfo;
+  {
+    std::ifstream in("/proc/self/mountinfo");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    mountinfo = ss.str();
+  }
+  const bool pure_v2 = IsPureCgroup2(ParseCgroupMounts(mountinfo));
+  std::string cgroup2_root;
+  if (pure_v2) {
+    absl::StatusOr<CgroupMount> view = HostCgroup2View();
+    if (!view.ok()) return view.status();
+    cgroup2_root = view->mount_point;
+  }
+  bool noted = false;
+  auto note_v1 = [&](const std::string& what) {
+    if (noted) return;
+    noted = true;
+    std::fprintf(stderr,
+                 "sysstream: no per-container cgroup v2 here (cgroup v1 or "
+                 "hybrid host): tracing the current processes of %s and "
+                 "their children; processes added later (exec) are missed\n",
+                 what.c_str());
+  };
+  for (const Container& c : containers) {
+    if (!ProcessAlive(c.pid)) {
+      return absl::NotFoundError(absl::StrCat(
+          "process ", c.pid, " of container '", c.name,
+          "' is not visible here: run sysstream in the host's pid namespace "
+          "(--pid=host)"));
+    }
+    if (pure_v2) {
+      std::ifstream in(absl::StrCat("/proc/", c.pid, "/cgroup"));
+      std::stringstream ss;
+      ss << in.rdbuf();
+      absl::StatusOr<std::string> path = Cgroup2PathOf(ss.str());
+      if (!path.ok()) return path.status();
+      absl::StatusOr<CgroupTarget> cg =
+          ResolveCgroup(absl::StrCat(cgroup2_root, *path));
+      if (!cg.ok()) return cg.status();
+      out.cgroups.push_back({cg->id, cg->level});
+    } else {
+      note_v1(absl::StrCat("container '", c.name, "'"));
+      std::vector<uint32_t> pids = ProcessesInSameCgroups(c.pid);
+      out.pids.insert(out.pids.end(), pids.begin(), pids.end());
+      out.follow = true;
+    }
+  }
+  for (const std::string& path : opts.cgroups) {
+    absl::StatusOr<CgroupTarget> cg = ResolveCgroup(path);
+    if (!cg.ok()) return cg.status();
+    if (cg->v2) {
+      out.cgroups.push_back({cg->id, cg->level});
+    } else {
+      note_v1(absl::StrCat("cgroup ", path));
+      out.pids.insert(out.pids.end(), cg->pids.begin(), cg->pids.end());
+      out.follow = true;
+    }
+  }
+  return out;
 }
 
 // Errors from loading and attaching BPF.
@@ -99,7 +219,22 @@ int Run(const Options& cli) {
     }
     command_path = *found;
   }
-  const bool trace_all = pids.empty() && opts.command.empty();
+  absl::StatusOr<ContainerTargets> ctargets = ResolveContainerTargets(opts);
+  if (!ctargets.ok()) return TargetFailure(ctargets.status());
+  for (uint32_t pid : ctargets->pids) {
+    if (std::find(pids.begin(), pids.end(), pid) == pids.end()) {
+      pids.push_back(pid);
+    }
+  }
+  if (ctargets->follow) opts.follow = true;
+  const bool has_cgroups = !ctargets->cgroups.empty();
+  const bool named_containers = !opts.containers.empty() ||
+                                !opts.pods.empty() || !opts.cgroups.empty();
+  if (named_containers && pids.empty() && !has_cgroups) {
+    return Fail(kTargetNotFound,
+                absl::NotFoundError("the named containers have no processes"));
+  }
+  const bool trace_all = pids.empty() && opts.command.empty() && !has_cgroups;
 
   // 2. The log's place, checked (not yet created).
   absl::Status log_ok = CheckLogPath(opts.log_path, opts.existing);
@@ -120,6 +255,7 @@ int Run(const Options& cli) {
   popts.pidns_ino = pidns->ino;
   popts.ring_bytes = opts.ring_bytes;
   popts.btf_path = opts.btf_path;
+  popts.cgroups = ctargets->cgroups;
   popts.execve_nr = SyscallNumber(HostArch(), "execve").value_or(59);
   popts.execveat_nr = SyscallNumber(HostArch(), "execveat").value_or(322);
   absl::StatusOr<std::unique_ptr<Probe>> probe_or = Probe::Create(popts);
@@ -167,10 +303,15 @@ int Run(const Options& cli) {
       LogWriter::Open(opts.log_path, opts.existing);
   if (!writer.ok()) return Fail(kLogFile, writer.status());
 
-  const std::string what =
+  std::string what =
       trace_all ? std::string("all processes")
                 : absl::StrCat(pids.size(),
                                pids.size() == 1 ? " process" : " processes");
+  if (has_cgroups) {
+    what = absl::StrCat(pids.empty() ? "" : what + " and ",
+                        ctargets->cgroups.size(),
+                        ctargets->cgroups.size() == 1 ? " cgroup" : " cgroups");
+  }
   std::fprintf(
       stderr, "sysstream: tracing %s%s into %s\n", what.c_str(),
       opts.follow && !trace_all ? " and their children" : "",
@@ -181,7 +322,8 @@ int Run(const Options& cli) {
   sopts.verbose = opts.verbose;
   sopts.verbose_fd = opts.log_path == "-" ? STDERR_FILENO : STDOUT_FILENO;
   sopts.progress = !opts.verbose && !opts.quiet && isatty(STDERR_FILENO);
-  sopts.stop_when_targets_gone = !trace_all;
+  // A cgroup lives on while its processes come and go: run until stopped.
+  sopts.stop_when_targets_gone = !trace_all && !has_cgroups;
   absl::StatusOr<StreamStats> stats = RunStream(probe, **writer, sopts);
   if (!stats.ok()) return Fail(kInternal, stats.status());
 

@@ -36,6 +36,10 @@ enum class OptionId {
   kAppend,
   kRingSize,
   kBtf,
+  kContainer,
+  kPod,
+  kCgroup,
+  kHostRoot,
 };
 
 struct OptionSpec {
@@ -58,6 +62,10 @@ constexpr OptionSpec kOptionSpecs[] = {
     {"append", '\0', false, OptionId::kAppend},
     {"ring-size", '\0', true, OptionId::kRingSize},
     {"btf", '\0', true, OptionId::kBtf},
+    {"container", 'c', true, OptionId::kContainer},
+    {"pod", 'p', true, OptionId::kPod},
+    {"cgroup", 'g', true, OptionId::kCgroup},
+    {"host-root", '\0', true, OptionId::kHostRoot},
 };
 
 const OptionSpec* FindLong(absl::string_view name) {
@@ -334,6 +342,29 @@ absl::Status Apply(const OptionSpec& spec, absl::string_view spelled,
       }
       options.btf_path = std::string(value);
       break;
+    case OptionId::kContainer:
+    case OptionId::kPod:
+    case OptionId::kCgroup:
+    case OptionId::kHostRoot:
+      if (value.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "option '", spelled, "' requires a non-empty argument"));
+      }
+      if (spec.id == OptionId::kContainer) {
+        options.containers.emplace_back(value);
+      } else if (spec.id == OptionId::kPod) {
+        if (std::count(value.begin(), value.end(), '/') != 1 ||
+            value.front() == '/' || value.back() == '/') {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "invalid pod '", Shown(value), "': expected NAMESPACE/NAME"));
+        }
+        options.pods.emplace_back(value);
+      } else if (spec.id == OptionId::kCgroup) {
+        options.cgroups.emplace_back(value);
+      } else {
+        options.host_root = std::string(value);
+      }
+      break;
   }
   return absl::OkStatus();
 }
@@ -445,6 +476,19 @@ Options:
                         (default: 8 MiB)
       --btf PATH        kernel BTF file, for kernels without
                         /sys/kernel/btf/vmlinux (default: the kernel's own)
+
+Containers (each repeatable; combine freely with PIDs):
+  -c, --container NAME  a Docker, Podman, containerd or CRI-O container, by
+                        name, id or id prefix
+  -p, --pod NS/NAME     every container of a Kubernetes pod
+  -g, --cgroup PATH     every process in a cgroup and below it: a path on a
+                        cgroup mount, or relative to the cgroup2 root
+      --host-root DIR   the node's root filesystem, where runtime state is
+                        read (default: /host if it looks like a node root,
+                        as under kubectl debug node; else /)
+  On cgroup v2 hosts containers are traced by cgroup, in the kernel, so
+  processes started later (docker exec) are traced too; on v1/hybrid hosts
+  their current processes and their children are traced.
   -F, --follow          also trace children forked by the targets; exited
                         processes are forgotten (default: off)
   -m, --include-self    also record sysstream's own system calls
@@ -471,6 +515,9 @@ Exit status:
   5        missing privileges
   6        kernel unsupported or no BTF
   7        write error while streaming
+  8        ambiguous container name
+  9        container runtime unreachable (e.g. DOCKER_HOST socket)
+  10       malformed container runtime state
   126/127  COMMAND not executable / not found
 )";
 }

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdarg>
@@ -149,6 +150,29 @@ absl::StatusOr<std::unique_ptr<Probe>> Probe::Create(
     if (batch == 0) batch = 1;
   }
   skel->rodata->wakeup_batch = batch;
+  if (!options.cgroups.empty()) {
+    if (options.cgroups.size() > SYSSTREAM_MAX_CGROUPS) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "too many cgroups to trace: ", options.cgroups.size(), " (at most ",
+          SYSSTREAM_MAX_CGROUPS, ")"));
+    }
+    std::vector<uint32_t> levels;
+    for (const ProbeCgroup& cg : options.cgroups) {
+      if (std::find(levels.begin(), levels.end(), cg.level) == levels.end()) {
+        levels.push_back(cg.level);
+      }
+    }
+    if (levels.size() > SYSSTREAM_MAX_CGROUP_LEVELS) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "target cgroups sit at ", levels.size(),
+          " different depths; at most ", SYSSTREAM_MAX_CGROUP_LEVELS));
+    }
+    skel->rodata->targ_cgroups = true;
+    for (size_t i = 0; i < levels.size(); ++i) {
+      skel->rodata->cgroup_levels[i] = levels[i];
+    }
+    skel->rodata->n_cgroup_levels = static_cast<uint32_t>(levels.size());
+  }
   skel->rodata->execve_nr = options.execve_nr;
   skel->rodata->execveat_nr = options.execveat_nr;
 
@@ -164,6 +188,15 @@ absl::StatusOr<std::unique_ptr<Probe>> Probe::Create(
 
   if (int err = sysstream_bpf__load(skel); err) {
     return ErrnoStatus(-err, "load BPF programs");
+  }
+  for (const ProbeCgroup& cg : options.cgroups) {
+    uint8_t one = 1;
+    if (int err = bpf_map__update_elem(skel->maps.target_cgroups, &cg.id,
+                                       sizeof(cg.id), &one, sizeof(one),
+                                       BPF_ANY);
+        err) {
+      return ErrnoStatus(-err, absl::StrCat("add target cgroup ", cg.id));
+    }
   }
   return probe;
 }

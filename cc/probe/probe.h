@@ -18,6 +18,12 @@ struct ring_buffer;
 
 namespace sysstream {
 
+// A cgroup v2 whose processes (and those of its descendants) are traced.
+struct ProbeCgroup {
+  uint64_t id = 0;     // kernfs id: the inode number of its directory
+  uint32_t level = 0;  // depth below the cgroup2 root (root = 0)
+};
+
 struct ProbeOptions {
   bool trace_all = false;     // no filter: every process on the system
   bool follow = false;        // track children forked by targets
@@ -31,7 +37,8 @@ struct ProbeOptions {
   uint64_t ring_bytes = 8u << 20;  // power of two, >= page size
   uint32_t wakeup_batch = 0;       // 0: derived from ring_bytes
   std::string btf_path;            // custom kernel BTF, empty: the kernel's
-  uint32_t execve_nr = 59;         // this arch's execve and execveat
+  std::vector<ProbeCgroup> cgroups;  // in-kernel cgroup filter (v2)
+  uint32_t execve_nr = 59;           // this arch's execve and execveat
   uint32_t execveat_nr = 322;
 };
 

@@ -29,6 +29,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -219,6 +220,7 @@ std::string TempPath(const std::string& name) {
 struct Tracer {
   Child proc;
   std::string ready_line;
+  std::string notes;  // stderr lines before the ready line
   std::string stderr_rest;
   int exit_code = -1;
 
@@ -231,7 +233,12 @@ struct Tracer {
     o.out_to_null = out_to_null;
     Tracer t;
     t.proc = Spawn(argv, o);
-    t.ready_line = ReadLine(t.proc.err);
+    // Notes may come first; the ready line says tracing has started.
+    for (int i = 0; i < 10; ++i) {
+      t.ready_line = ReadLine(t.proc.err);
+      if (absl::StartsWith(t.ready_line, "sysstream: tracing")) break;
+      t.notes += t.ready_line + "\n";
+    }
     EXPECT_THAT(t.ready_line, HasSubstr("sysstream: tracing"));
     return t;
   }
@@ -555,6 +562,106 @@ TEST(Stop, SigtermMidBurstLeavesAWellFormedCompleteLog) {
   // The summary counts exactly what is in the file.
   EXPECT_THAT(t.stderr_rest, HasSubstr(absl::StrCat("sysstream: ", calls.size(),
                                                     " events written to")));
+}
+
+// The mount point of the cgroup2 hierarchy ("" if none), and of a v1 one.
+std::string CgroupMountPoint(bool v2) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f = absl::StrSplit(line, ' ');
+    auto dash = std::find(f.begin(), f.end(), "-");
+    if (dash == f.end() || dash + 1 == f.end() || f.size() < 5) continue;
+    if (v2 && *(dash + 1) == "cgroup2") return f[4];
+    if (!v2 && *(dash + 1) == "cgroup" && absl::EndsWith(f[4], "/pids")) {
+      return f[4];
+    }
+  }
+  return "";
+}
+
+void MoveToCgroup(const std::string& dir, pid_t pid) {
+  std::ofstream(dir + "/cgroup.procs") << pid << "\n";
+  std::string mine = ReadFile(absl::StrCat("/proc/", pid, "/cgroup"));
+  ASSERT_THAT(mine, HasSubstr(dir.substr(dir.rfind('/'))));
+}
+
+TEST(Cgroup, V2CgroupTracesItsProcessesIncludingLaterOnes) {
+  const std::string root = CgroupMountPoint(/*v2=*/true);
+  if (root.empty()) GTEST_SKIP() << "no cgroup2 hierarchy mounted";
+  const std::string top = absl::StrCat(root, "/sysstream-test-", getpid());
+  const std::string child = top + "/child";
+  ASSERT_EQ(mkdir(top.c_str(), 0755), 0) << strerror(errno);
+  ASSERT_EQ(mkdir(child.c_str(), 0755), 0) << strerror(errno);
+  const std::string log = TempPath("cgroup.log");
+
+  Workload first = Workload::Start({"seq", "5"});
+  MoveToCgroup(child, first.proc.pid);
+  Workload outside = Workload::Start({"seq", "2"});
+  Tracer t = Tracer::Start({"-f", log, "--cgroup", top});
+  EXPECT_THAT(t.ready_line, HasSubstr("tracing 1 cgroup"));
+  // A process that joins the cgroup after sysstream started (as with
+  // `docker exec`) is traced too.
+  Workload later = Workload::Start({"seq", "3"});
+  MoveToCgroup(child, later.proc.pid);
+  first.Go();
+  later.Go();
+  outside.Go();
+  EXPECT_EQ(first.Finish(), 0);
+  EXPECT_EQ(later.Finish(), 0);
+  EXPECT_EQ(outside.Finish(), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  kill(t.proc.pid, SIGINT);
+  t.Finish();
+  EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+  std::vector<Record> records = ParseLog(log);
+  EXPECT_EQ(SyscallsOf(records, first.proc.pid),
+            Concat(Repeat(kGetppid, 5), {kOpenat, kClose, kExitGroup}));
+  EXPECT_EQ(SyscallsOf(records, later.proc.pid),
+            Concat(Repeat(kGetppid, 3), {kOpenat, kClose, kExitGroup}));
+  EXPECT_TRUE(SyscallsOf(records, outside.proc.pid).empty());
+  rmdir(child.c_str());
+  rmdir(top.c_str());
+}
+
+TEST(Cgroup, V1CgroupFallsBackToItsProcessesAndSaysSo) {
+  const std::string root = CgroupMountPoint(/*v2=*/false);
+  if (root.empty()) GTEST_SKIP() << "no cgroup v1 pids hierarchy mounted";
+  const std::string dir = absl::StrCat(root, "/sysstream-test-", getpid());
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0) << strerror(errno);
+  const std::string log = TempPath("cgroup-v1.log");
+  Workload w = Workload::Start({"seq", "4"});
+  MoveToCgroup(dir, w.proc.pid);
+  Tracer t = Tracer::Start({"-f", log, "--cgroup", dir});
+  EXPECT_THAT(t.notes, HasSubstr("cgroup v1 or hybrid host"));
+  w.Go();
+  EXPECT_EQ(w.Finish(), 0);
+  t.Finish();  // stops by itself: its processes have exited
+  EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+  EXPECT_THAT(t.stderr_rest, HasSubstr("all targets exited"));
+  EXPECT_EQ(SyscallsOf(ParseLog(log), w.proc.pid),
+            Concat(Repeat(kGetppid, 4), {kOpenat, kClose, kExitGroup}));
+  rmdir(dir.c_str());
+}
+
+TEST(Cgroup, UnknownCgroupAndContainerAreNotFound) {
+  const std::string log = TempPath("nocgroup.log");
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"--cgroup", "/sys/fs/cgroup/no-such-cgroup-xyz"},
+           {"--container", "no-such-container-xyz"},
+           {"--pod", "default/no-such-pod-xyz"}}) {
+    std::vector<std::string> argv = {g_sysstream, "-f", log};
+    argv.insert(argv.end(), args.begin(), args.end());
+    SpawnOptions o;
+    o.pipe_err = true;
+    Child p = Spawn(argv, o);
+    std::string err = ReadAll(p.err);
+    EXPECT_EQ(Wait(p.pid), 3) << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1L) << err;
+    EXPECT_THAT(err, HasSubstr("no-such-"));
+    EXPECT_FALSE(Exists(log));
+  }
 }
 
 // Bad input: one line on stderr, a distinct exit code, no log created.

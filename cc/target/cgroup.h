@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+// cgroups as targets: a cgroup v2 directory becomes an in-kernel filter (its
+// id and depth); on cgroup v1 the processes in it are traced instead.
+#ifndef SYSSTREAM_CC_TARGET_CGROUP_H_
+#define SYSSTREAM_CC_TARGET_CGROUP_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace sysstream {
+
+// A mounted cgroup hierarchy, from /proc/self/mountinfo.
+struct CgroupMount {
+  std::string mount_point;  // e.g. /sys/fs/cgroup/unified
+  std::string root;         // the hierarchy path shown there, usually "/"
+  bool v2 = false;
+};
+
+// All cgroup mounts in a mountinfo text, in order.
+std::vector<CgroupMount> ParseCgroupMounts(absl::string_view mountinfo);
+
+// True when the cgroup v2 hierarchy is the only one (no v1 controllers):
+// containers then have cgroups of their own in it.
+bool IsPureCgroup2(const std::vector<CgroupMount>& mounts);
+
+// The v2 path ("0::/a/b" line) of /proc/PID/cgroup text; NotFound if none.
+absl::StatusOr<std::string> Cgroup2PathOf(absl::string_view proc_cgroup);
+
+// Number of path components: "/" → 0, "/a/b" → 2.
+uint32_t CgroupDepth(absl::string_view path);
+
+// A cgroup to trace.
+struct CgroupTarget {
+  std::string path;  // as given or found
+  bool v2 = false;
+  uint64_t id = 0;      // v2: kernfs id (inode number of the directory)
+  uint32_t level = 0;   // v2: depth below the hierarchy's root
+  std::vector<uint32_t> pids;  // v1: processes in it and below it now
+};
+
+// Resolves a cgroup directory: an absolute path on a cgroup mount, or a
+// path relative to the cgroup2 root ("/system.slice/foo.service").
+absl::StatusOr<CgroupTarget> ResolveCgroup(const std::string& path);
+
+// Makes this process see the host's whole cgroup hierarchy when it runs in
+// a private cgroup namespace (Docker's default on cgroup v2): joins pid 1's
+// cgroup namespace and mounts cgroup2 privately. No-op in the host's.
+// Returns the cgroup2 mount to use.
+absl::StatusOr<CgroupMount> HostCgroup2View();
+
+// The processes whose /proc/PID/cgroup equals that of `pid` (its container,
+// on v1 or hybrid hosts where the v2 cgroup is shared).
+std::vector<uint32_t> ProcessesInSameCgroups(uint32_t pid,
+                                             const std::string& proc = "/proc");
+
+}  // namespace sysstream
+
+#endif  // SYSSTREAM_CC_TARGET_CGROUP_H_

@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cc/target/container.h"
+
+#include <dirent.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace sysstream {
+namespace {
+
+using json = nlohmann::json;
+
+// Runtime state files are small; anything larger is not what we expect.
+constexpr size_t kMaxStateFile = 4 << 20;
+
+// Reads a file of at most kMaxStateFile bytes. NotFound if absent.
+absl::StatusOr<std::string> ReadBounded(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+  }
+  std::string data(kMaxStateFile + 1, '\0');
+  in.read(&data[0], static_cast<std::streamsize>(data.size()));
+  data.resize(static_cast<size_t>(in.gcount()));
+  if (data.size() > kMaxStateFile) {
+    return absl::DataLossError(
+        absl::StrCat("malformed runtime state: ", path, " is too large"));
+  }
+  return data;
+}
+
+std::string Under(const RuntimeConfig& config, absl::string_view path) {
+  std::string root(absl::StripSuffix(config.host_root, "/"));
+  return absl::StrCat(root, path);
+}
+
+std::vector<std::string> ListDir(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return names;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] != '.') names.push_back(e->d_name);
+  }
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+uint32_t ReadPidFile(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadBounded(path);
+  uint32_t pid = 0;
+  if (!text.ok()) return 0;
+  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &pid)) return 0;
+  return pid;
+}
+
+std::string StringAt(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->is_string()) return "";
+  return it->get<std::string>();
+}
+
+// Container names and ids are [A-Za-z0-9_.-]; pods add nothing else.
+bool IsSafeName(absl::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  for (char c : s) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' &&
+        c != '.' && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Matches(const Container& c, absl::string_view query) {
+  if (c.name == query || c.id == query) return true;
+  return query.size() >= 4 && absl::StartsWith(c.id, query) &&
+         std::all_of(query.begin(), query.end(), [](char ch) {
+           return absl::ascii_isxdigit(static_cast<unsigned char>(ch));
+         });
+}
+
+// --- Docker Engine API over its unix socket -------------------------------
+
+struct DockerReply {
+  int status = 0;
+  std::string body;
+};
+
+absl::StatusOr<DockerReply> DockerGet(const std::string& socket_path,
+                                      const std::string& path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::InternalError("socket: " + std::string(strerror(errno)));
+  sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (socket_path.size() >= sizeof(addr.sun_path)) {
+    close(fd);
+    return absl::InvalidArgumentError("docker socket path too long");
+  }
+  std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size());
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    int err = errno;
+    close(fd);
+    return absl::UnavailableError(absl::StrCat(
+        "docker socket ", socket_path, " does not answer: ", strerror(err)));
+  }
+  // HTTP/1.0: the daemon closes the connection after a plain body.
+  const std::string request =
+      absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: docker\r\n\r\n");
+  if (write(fd, request.data(), request.size()) !=
+      static_cast<ssize_t>(request.size())) {
+    close(fd);
+    return absl::UnavailableError("docker socket: write failed");
+  }
+  std::string reply;
+  char buf[8192];
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 5000) <= 0) {
+      close(fd);
+      return absl::UnavailableError(
+          absl::StrCat("docker socket ", socket_path, ": no reply in 5 s"));
+    }
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    reply.append(buf, static_cast<size_t>(n));
+    if (reply.size() > kMaxStateFile) {
+      close(fd);
+      return absl::DataLossError("docker reply too large");
+    }
+  }
+  close(fd);
+  DockerReply r;
+  size_t sp = reply.find(' ');
+  size_t end = reply.find("\r\n\r\n");
+  if (!absl::StartsWith(reply, "HTTP/") || sp == std::string::npos ||
+      end == std::string::npos ||
+      !absl::SimpleAtoi(absl::string_view(reply).substr(sp + 1, 3), &r.status)) {
+    return absl::DataLossError("malformed reply from the docker socket");
+  }
+  r.body = reply.substr(end + 4);
+  return r;
+}
+
+std::string DockerSocket(const RuntimeConfig& config, bool* explicit_host) {
+  *explicit_host = false;
+  if (!config.docker_host.empty()) {
+    *explicit_host = true;
+    absl::string_view h = config.docker_host;
+    absl::ConsumePrefix(&h, "unix://");
+    return std::string(h);
+  }
+  return Under(config, "/var/run/docker.sock");
+}
+
+// --- state directories -----------------------------------------------------
+
+void AddContainerdTasks(const RuntimeConfig& config,
+                        std::vector<Container>* out, absl::Status* error) {
+  const std::string base =
+      Under(config, "/run/containerd/io.containerd.runtime.v2.task");
+  for (const std::string& ns : ListDir(base)) {
+    if (ns == "moby") continue;  // Docker's own; asked through its API
+    for (const std::string& id : ListDir(base + "/" + ns)) {
+      const std::string dir = absl::StrCat(base, "/", ns, "/", id);
+      absl::StatusOr<std::string> text = ReadBounded(dir + "/config.json");
+      if (!text.ok()) continue;  // a task being created or deleted
+      absl::StatusOr<Container> c = ParseOciAnnotations(*text);
+      if (!c.ok()) {
+        if (error->ok()) {
+          *error = absl::DataLossError(absl::StrCat(
+              "malformed runtime state in ", dir, "/config.json: ",
+              c.status().message()));
+        }
+        continue;
+      }
+      if (c->runtime == "sandbox") continue;
+      c->runtime = "containerd";
+      c->id = id;
+      if (c->name.empty()) c->name = id;
+      c->pid = ReadPidFile(dir + "/init.pid");
+      out->push_back(*c);
+    }
+  }
+}
+
+// CRI-O and Podman share containers/storage's layout.
+void AddStorageContainers(const RuntimeConfig& config,
+                          std::vector<Container>* out, absl::Status* error) {
+  // Podman's names live in containers/storage's own index.
+  std::vector<std::pair<std::string, std::string>> names;  // id → name
+  for (const char* index :
+       {"/var/lib/containers/storage/overlay-containers/containers.json"}) {
+    absl::StatusOr<std::string> text = ReadBounded(Under(config, index));
+    if (!text.ok()) continue;
+    json j = json::parse(*text, nullptr, false);
+    if (j.is_discarded() || !j.is_array()) {
+      if (error->ok()) {
+        *error = absl::DataLossError(absl::StrCat(
+            "malformed runtime state in ", Under(config, index)));
+      }
+      continue;
+    }
+    for (const json& e : j) {
+      if (!e.is_object()) continue;
+      auto n = e.find("names");
+      if (n != e.end() && n->is_array() && !n->empty() &&
+          (*n)[0].is_string()) {
+        names.emplace_back(StringAt(e, "id"), (*n)[0].get<std::string>());
+      }
+    }
+  }
+  const std::string base =
+      Under(config, "/run/containers/storage/overlay-containers");
+  for (const std::string& id : ListDir(base)) {
+    const std::string dir = absl::StrCat(base, "/", id, "/userdata");
+    absl::StatusOr<std::string> text = ReadBounded(dir + "/config.json");
+    if (!text.ok()) continue;
+    absl::StatusOr<Container> c = ParseOciAnnotations(*text);
+    if (!c.ok()) {
+      if (error->ok()) {
+        *error = absl::DataLossError(absl::StrCat(
+            "malformed runtime state in ", dir, "/config.json: ",
+            c.status().message()));
+      }
+      continue;
+    }
+    if (c->runtime == "sandbox") continue;
+    c->id = id;
+    for (const auto& [nid, name] : names) {
+      if (nid == id) {
+        if (c->name.empty()) c->name = name;
+        if (c->runtime.empty()) c->runtime = "podman";
+      }
+    }
+    if (c->runtime.empty()) c->runtime = "podman";
+    if (c->name.empty()) c->name = id;
+    c->pid = ReadPidFile(dir + "/pidfile");
+    out->push_back(*c);
+  }
+}
+
+std::string Describe(const Container& c) {
+  std::string s = absl::StrCat(c.runtime, " ", c.id.substr(0, 12), " (", c.name);
+  if (!c.pod_name.empty()) {
+    absl::StrAppend(&s, " in pod ", c.pod_namespace, "/", c.pod_name);
+  }
+  return s + ")";
+}
+
+}  // namespace
+
+absl::StatusOr<Container> ParseOciAnnotations(absl::string_view config_json) {
+  json j = json::parse(config_json.begin(), config_json.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return absl::DataLossError("not a JSON object");
+  }
+  Container c;
+  auto a = j.find("annotations");
+  if (a == j.end()) return c;
+  if (!a->is_object()) return absl::DataLossError("annotations is not an object");
+  // containerd's CRI plugin (Kubernetes).
+  if (StringAt(*a, "io.kubernetes.cri.container-type") == "sandbox" ||
+      StringAt(*a, "io.kubernetes.cri-o.ContainerType") == "sandbox") {
+    c.runtime = "sandbox";
+    return c;
+  }
+  c.name = StringAt(*a, "io.kubernetes.cri.container-name");
+  c.pod_name = StringAt(*a, "io.kubernetes.cri.sandbox-name");
+  c.pod_namespace = StringAt(*a, "io.kubernetes.cri.sandbox-namespace");
+  // CRI-O.
+  if (c.name.empty()) {
+    c.name = StringAt(*a, "io.kubernetes.container.name");
+    if (!c.name.empty()) c.runtime = "cri-o";
+  }
+  if (c.pod_name.empty()) c.pod_name = StringAt(*a, "io.kubernetes.pod.name");
+  if (c.pod_namespace.empty()) {
+    c.pod_namespace = StringAt(*a, "io.kubernetes.pod.namespace");
+  }
+  // nerdctl (plain containerd).
+  if (c.name.empty()) c.name = StringAt(*a, "nerdctl/name");
+  return c;
+}
+
+absl::StatusOr<Container> ParseDockerInspect(absl::string_view body) {
+  json j = json::parse(body.begin(), body.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return absl::DataLossError("malformed reply from the docker socket");
+  }
+  Container c;
+  c.runtime = "docker";
+  c.id = StringAt(j, "Id");
+  c.name = std::string(absl::StripPrefix(StringAt(j, "Name"), "/"));
+  auto st = j.find("State");
+  if (c.id.empty() || st == j.end() || !st->is_object()) {
+    return absl::DataLossError("docker reply lacks Id or State");
+  }
+  auto pid = st->find("Pid");
+  if (pid != st->end() && pid->is_number_unsigned()) {
+    c.pid = pid->get<uint32_t>();
+  } else if (pid != st->end() && pid->is_number_integer() &&
+             pid->get<int64_t>() >= 0) {
+    c.pid = static_cast<uint32_t>(pid->get<int64_t>());
+  }
+  return c;
+}
+
+absl::StatusOr<std::vector<Container>> ListStateContainers(
+    const RuntimeConfig& config) {
+  std::vector<Container> out;
+  absl::Status error;
+  AddContainerdTasks(config, &out, &error);
+  AddStorageContainers(config, &out, &error);
+  if (out.empty() && !error.ok()) return error;
+  return out;
+}
+
+absl::StatusOr<Container> FindContainer(absl::string_view query,
+                                        const RuntimeConfig& config) {
+  if (!IsSafeName(query)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid container name '", query, "'"));
+  }
+  std::vector<Container> found;
+  bool explicit_docker = false;
+  const std::string socket = DockerSocket(config, &explicit_docker);
+  struct stat sb;
+  if (explicit_docker || stat(socket.c_str(), &sb) == 0) {
+    absl::StatusOr<DockerReply> r =
+        DockerGet(socket, absl::StrCat("/containers/", query, "/json"));
+    if (!r.ok()) {
+      if (explicit_docker || !absl::IsUnavailable(r.status())) return r.status();
+    } else if (r->status == 200) {
+      absl::StatusOr<Container> c = ParseDockerInspect(r->body);
+      if (!c.ok()) return c.status();
+      found.push_back(*c);
+    } else if (r->status != 404) {
+      return absl::UnavailableError(absl::StrCat(
+          "docker socket ", socket, " answered HTTP ", r->status));
+    }
+  }
+  absl::StatusOr<std::vector<Container>> state = ListStateContainers(config);
+  if (!state.ok()) return state.status();
+  for (const Container& c : *state) {
+    if (!Matches(c, query)) continue;
+    bool dup = false;
+    for (const Container& f : found) dup = dup || f.id == c.id;
+    if (!dup) found.push_back(c);
+  }
+  if (found.empty()) {
+    return absl::NotFoundError(absl::StrCat(
+        "no container '", query,
+        "' (looked in docker, containerd, cri-o and podman state under ",
+        config.host_root, ")"));
+  }
+  if (found.size() > 1) {
+    std::vector<std::string> names;
+    for (const Container& c : found) names.push_back(Describe(c));
+    return absl::FailedPreconditionError(
+        absl::StrCat("ambiguous container '", query, "': matches ",
+                     absl::StrJoin(names, ", "), "; use its id"));
+  }
+  if (found[0].pid == 0) {
+    return absl::NotFoundError(
+        absl::StrCat("container '", query, "' is not running"));
+  }
+  return found[0];
+}
+
+absl::StatusOr<std::vector<Container>> FindPod(absl::string_view pod,
+                                               const RuntimeConfig& config) {
+  std::vector<absl::string_view> parts = absl::StrSplit(pod, '/');
+  if (parts.size() != 2 || !IsSafeName(parts[0]) || !IsSafeName(parts[1])) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid pod '", pod, "': expected NAMESPACE/NAME"));
+  }
+  absl::StatusOr<std::vector<Container>> state = ListStateContainers(config);
+  if (!state.ok()) return state.status();
+  std::vector<Container> out;
+  for (const Container& c : *state) {
+    if (c.pod_namespace == parts[0] && c.pod_name == parts[1] && c.pid != 0) {
+      out.push_back(c);
+    }
+  }
+  if (out.empty()) {
+    return absl::NotFoundError(absl::StrCat(
+        "no running containers of pod '", pod, "' (looked in containerd, "
+        "cri-o and podman state under ", config.host_root, ")"));
+  }
+  return out;
+}
+
+std::string DetectHostRoot(const std::string& candidate) {
+  struct stat sb;
+  for (const char* marker : {"/run/containerd", "/run/containers",
+                             "/var/run/docker.sock", "/var/lib/kubelet"}) {
+    if (stat(absl::StrCat(candidate, marker).c_str(), &sb) == 0) {
+      return candidate;
+    }
+  }
+  return "/";
+}
+
+}  // namespace sysstream
