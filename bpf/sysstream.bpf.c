@@ -26,6 +26,9 @@ const volatile __u32 wakeup_batch = 1024;      /* records per forced wakeup */
 const volatile bool targ_cgroups = false;
 const volatile __u32 cgroup_levels[SYSSTREAM_MAX_CGROUP_LEVELS] = {};
 const volatile __u32 n_cgroup_levels = 0;
+/* -e/--syscalls, --exclude: only syscalls marked here enter the ring. */
+const volatile bool filter_syscalls = false;
+const volatile __u8 syscall_traced[SYSSTREAM_MAX_SYSCALLS] = {};
 const volatile __u32 execve_nr = 59;           /* this arch's execve, */
 const volatile __u32 execveat_nr = 322;        /* and execveat */
 
@@ -192,8 +195,17 @@ int handle_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	__u32 nr = (__u32)ctx->args[1];
 	struct sysstream_cpu_state *st;
 	__u32 zero = 0, pid;
+	bool wanted;
 	__u64 gen;
 
+	/* Cheapest test first: a filtered-out syscall costs no lookup. An
+	 * execve goes on to the target lookup, where it may start a held
+	 * command's tracing, but is not recorded unless wanted. */
+	wanted = !filter_syscalls ||
+		 (nr < SYSSTREAM_MAX_SYSCALLS &&
+		  syscall_traced[nr & (SYSSTREAM_MAX_SYSCALLS - 1)]);
+	if (!wanted && nr != execve_nr && nr != execveat_nr)
+		return 0;
 	st = bpf_map_lookup_elem(&cpu_state, &zero);
 	if (!st)
 		return 0;
@@ -222,7 +234,8 @@ int handle_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 			st->cache_gen = gen;
 		}
 	}
-	emit(st, ((__u64)pid << 32) | nr);
+	if (wanted)
+		emit(st, ((__u64)pid << 32) | nr);
 	return 0;
 }
 

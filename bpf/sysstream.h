@@ -27,6 +27,9 @@
  * sysstream's own set-up). Pids never reach this bit (PID_MAX_LIMIT 2^22). */
 #define SYSSTREAM_WAIT_EXEC 0x80000000U
 
+/* Syscall numbers the in-kernel syscall filter can name (a power of two). */
+#define SYSSTREAM_MAX_SYSCALLS 1024
+
 /* Distinct cgroup v2 depths at which target cgroups may sit. */
 #define SYSSTREAM_MAX_CGROUP_LEVELS 8
 

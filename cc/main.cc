@@ -25,7 +25,9 @@
 #include "cc/probe/probe.h"
 #include "cc/sink/log_writer.h"
 #include "cc/stream/stream.h"
+#include "cc/syscalls/syscall_filter.h"
 #include "cc/syscalls/syscalls.h"
+#include "bpf/sysstream.h"
 #include "cc/target/cgroup.h"
 #include "cc/target/command.h"
 #include "cc/target/container.h"
@@ -236,6 +238,10 @@ int Run(const Options& cli) {
   }
   const bool trace_all = pids.empty() && opts.command.empty() && !has_cgroups;
 
+  absl::StatusOr<std::vector<uint32_t>> syscall_filter = ResolveSyscallFilter(
+      HostArch(), opts.syscalls, opts.exclude_syscalls, SYSSTREAM_MAX_SYSCALLS);
+  if (!syscall_filter.ok()) return Fail(kUsage, syscall_filter.status());
+
   // 2. The log's place, checked (not yet created).
   absl::Status log_ok = CheckLogPath(opts.log_path, opts.existing);
   if (absl::IsAlreadyExists(log_ok) && ConfirmOverwrite(opts.log_path)) {
@@ -256,6 +262,7 @@ int Run(const Options& cli) {
   popts.ring_bytes = opts.ring_bytes;
   popts.btf_path = opts.btf_path;
   popts.cgroups = ctargets->cgroups;
+  popts.syscalls = *syscall_filter;
   popts.execve_nr = SyscallNumber(HostArch(), "execve").value_or(59);
   popts.execveat_nr = SyscallNumber(HostArch(), "execveat").value_or(322);
   absl::StatusOr<std::unique_ptr<Probe>> probe_or = Probe::Create(popts);

@@ -40,6 +40,8 @@ enum class OptionId {
   kPod,
   kCgroup,
   kHostRoot,
+  kSyscalls,
+  kExclude,
 };
 
 struct OptionSpec {
@@ -66,6 +68,8 @@ constexpr OptionSpec kOptionSpecs[] = {
     {"pod", 'p', true, OptionId::kPod},
     {"cgroup", 'g', true, OptionId::kCgroup},
     {"host-root", '\0', true, OptionId::kHostRoot},
+    {"syscalls", 'e', true, OptionId::kSyscalls},
+    {"exclude", '\0', true, OptionId::kExclude},
 };
 
 const OptionSpec* FindLong(absl::string_view name) {
@@ -342,6 +346,16 @@ absl::Status Apply(const OptionSpec& spec, absl::string_view spelled,
       }
       options.btf_path = std::string(value);
       break;
+    case OptionId::kSyscalls:
+    case OptionId::kExclude:
+      if (value.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "option '", spelled, "' requires a non-empty argument"));
+      }
+      (spec.id == OptionId::kSyscalls ? options.syscalls
+                                      : options.exclude_syscalls)
+          .emplace_back(value);
+      break;
     case OptionId::kContainer:
     case OptionId::kPod:
     case OptionId::kCgroup:
@@ -489,6 +503,10 @@ Containers (each repeatable; combine freely with PIDs):
   On cgroup v2 hosts containers are traced by cgroup, in the kernel, so
   processes started later (docker exec) are traced too; on v1/hybrid hosts
   their current processes and their children are traced.
+  -e, --syscalls LIST   record only these syscalls: names or numbers,
+                        comma-separated, e.g. "read,write,openat"
+      --exclude LIST    record every syscall but these (e.g. "futex");
+                        both filters run in the kernel, before the ring
   -F, --follow          also trace children forked by the targets; exited
                         processes are forgotten (default: off)
   -m, --include-self    also record sysstream's own system calls

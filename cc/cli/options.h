@@ -44,6 +44,8 @@ struct Options {
   // Positional PID_LIST, deduplicated, in first-seen order.
   std::vector<int32_t> pids;
   // Everything after "--", verbatim.
+  std::vector<std::string> syscalls;          // -e/--syscalls, repeatable
+  std::vector<std::string> exclude_syscalls;  // --exclude, repeatable
   std::vector<std::string> containers;  // -c/--container, repeatable
   std::vector<std::string> pods;        // -p/--pod NS/NAME, repeatable
   std::vector<std::string> cgroups;     // -g/--cgroup PATH, repeatable

@@ -173,6 +173,17 @@ absl::StatusOr<std::unique_ptr<Probe>> Probe::Create(
     }
     skel->rodata->n_cgroup_levels = static_cast<uint32_t>(levels.size());
   }
+  if (!options.syscalls.empty()) {
+    skel->rodata->filter_syscalls = true;
+    for (uint32_t nr : options.syscalls) {
+      if (nr >= SYSSTREAM_MAX_SYSCALLS) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "syscall number ", nr, " is beyond the filter's range (",
+            SYSSTREAM_MAX_SYSCALLS, ")"));
+      }
+      skel->rodata->syscall_traced[nr] = 1;
+    }
+  }
   skel->rodata->execve_nr = options.execve_nr;
   skel->rodata->execveat_nr = options.execveat_nr;
 

@@ -38,6 +38,8 @@ struct ProbeOptions {
   uint32_t wakeup_batch = 0;       // 0: derived from ring_bytes
   std::string btf_path;            // custom kernel BTF, empty: the kernel's
   std::vector<ProbeCgroup> cgroups;  // in-kernel cgroup filter (v2)
+  // In-kernel syscall filter: if non-empty, only these numbers are recorded.
+  std::vector<uint32_t> syscalls;
   uint32_t execve_nr = 59;           // this arch's execve and execveat
   uint32_t execveat_nr = 322;
 };

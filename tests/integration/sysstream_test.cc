@@ -452,6 +452,44 @@ TEST(Trace, CommandIsTracedFromItsExecve) {
             Concat(Repeat(kGetppid, 4), {kOpenat, kClose, kExitGroup}));
 }
 
+TEST(Filter, SyscallsAndExcludeApplyInTheKernel) {
+  struct Case {
+    std::vector<std::string> args;
+    std::vector<uint32_t> want;
+  };
+  const std::vector<Case> cases = {
+      {{"-e", "getppid,close"}, Concat(Repeat(kGetppid, 3), {kClose})},
+      {{"--syscalls", "257", "-e", "exit_group"}, {kOpenat, kExitGroup}},
+      {{"--exclude", "getppid"}, {kOpenat, kClose, kExitGroup}},
+      {{"-e", "getppid,openat", "--exclude", "getppid"}, {kOpenat}},
+  };
+  for (const Case& c : cases) {
+    const std::string log = TempPath("filter.log");
+    Workload w = Workload::Start({"seq", "3"});
+    std::vector<std::string> args = c.args;
+    args.insert(args.end(), {"-f", log, std::to_string(w.proc.pid)});
+    Tracer t = Tracer::Start(args);
+    w.Go();
+    EXPECT_EQ(w.Finish(), 0);
+    t.Finish();
+    EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+    EXPECT_EQ(SyscallsOf(ParseLog(log), static_cast<uint32_t>(w.proc.pid)),
+              c.want)
+        << absl::StrJoin(c.args, " ");
+  }
+  // A held command still starts at its execve, which is not recorded
+  // unless asked for.
+  const std::string log = TempPath("filter-cmd.log");
+  Tracer t = Tracer::Start(
+      {"-e", "getppid", "-f", log, "--", g_workload, "nowait-seq", "2"});
+  t.Finish();
+  EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+  std::vector<Record> records = ParseLog(log);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].nr, kGetppid);
+  EXPECT_EQ(records[1].nr, kGetppid);
+}
+
 TEST(Trace, CommandExitStatusIsPassedOn) {
   const std::string log = TempPath("status.log");
   Tracer t = Tracer::Start({"-f", log, "--", "/bin/sh", "-c", "exit 7"});
@@ -688,6 +726,7 @@ TEST(BadInput, EachGetsOneLineItsExitCodeAndNoLog) {
       {{"--bogus"}, 2, "unknown option '--bogus'"},
       {{"-f"}, 2, "option '-f' requires an argument"},
       {{"--ring-size", "1000"}, 2, "ring"},
+      {{"-e", "nosuchcall", self}, 2, "unknown syscall 'nosuchcall' on x86_64"},
       {{std::to_string(missing)},
        3,
        absl::StrCat("no such process: ", missing)},
