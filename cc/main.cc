@@ -22,7 +22,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cc/cli/options.h"
+#include "cc/decode/decode_command.h"
 #include "cc/probe/probe.h"
+#include "cc/sink/summary.h"
 #include "cc/sink/log_writer.h"
 #include "cc/stream/stream.h"
 #include "cc/syscalls/syscall_filter.h"
@@ -49,6 +51,7 @@ enum ExitCode {
   kAmbiguousTarget = 8,
   kRuntimeUnavailable = 9,
   kRuntimeState = 10,
+  kMalformedLog = 11,
   kCommandNotExecutable = 126,
   kCommandNotFound = 127,
 };
@@ -324,7 +327,12 @@ int Run(const Options& cli) {
       opts.follow && !trace_all ? " and their children" : "",
       opts.log_path == "-" ? "standard output" : opts.log_path.c_str());
 
+  (*writer)->SetRotation(opts.rotate_bytes, opts.rotate_keep);
+  SyscallSummary summary;
   StreamOptions sopts;
+  sopts.format = opts.format;
+  sopts.summary = opts.summary ? &summary : nullptr;
+  if (opts.duration_ms > 0) sopts.duration = absl::Milliseconds(opts.duration_ms);
   sopts.delimiter = opts.delimiter;
   sopts.verbose = opts.verbose;
   sopts.verbose_fd = opts.log_path == "-" ? STDERR_FILENO : STDOUT_FILENO;
@@ -343,6 +351,8 @@ int Run(const Options& cli) {
                          : absl::StrCat("signal ", stats->stop_signal));
   } else if (stats->targets_gone) {
     why = "all targets exited";
+  } else if (stats->duration_reached) {
+    why = "duration reached";
   } else {
     why = "write error";
   }
@@ -353,6 +363,20 @@ int Run(const Options& cli) {
                opts.log_path == "-" ? "standard output" : opts.log_path.c_str(),
                static_cast<unsigned long long>(stats->lost), stats->seconds,
                why.c_str());
+  if (opts.summary) {
+    const std::string table = summary.Table(HostArch());
+    if (opts.summary_path.empty()) {
+      std::fputs(table.c_str(), stderr);
+    } else {
+      std::ofstream out(opts.summary_path);
+      out << table;
+      if (!out) {
+        std::fprintf(stderr, "sysstream: cannot write summary to '%s'\n",
+                     opts.summary_path.c_str());
+        return kLogFile;
+      }
+    }
+  }
   if (uint64_t failed = probe.follow_failed(); failed > 0) {
     std::fprintf(stderr,
                  "sysstream: %llu children could not be followed: target "
@@ -387,6 +411,30 @@ int main(int argc, char** argv) {
     }
   }
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "decode") {
+    args.erase(args.begin());
+    for (const std::string& a : args) {
+      if (a == "-h" || a == "--help") {
+        std::fputs(sysstream::DecodeHelpText().c_str(), stdout);
+        return sysstream::kOk;
+      }
+    }
+    absl::Status s = sysstream::RunDecode(args, stdout);
+    if (s.ok()) return sysstream::kOk;
+    std::fprintf(stderr, "sysstream decode: %s\n",
+                 std::string(s.message()).c_str());
+    switch (s.code()) {
+      case absl::StatusCode::kInvalidArgument:
+        return sysstream::kUsage;
+      case absl::StatusCode::kDataLoss:
+        return sysstream::kMalformedLog;
+      case absl::StatusCode::kNotFound:
+      case absl::StatusCode::kPermissionDenied:
+        return sysstream::kLogFile;
+      default:
+        return sysstream::kInternal;
+    }
+  }
   absl::StatusOr<sysstream::Options> opts = sysstream::ParseOptions(args);
   if (!opts.ok()) {
     std::fprintf(stderr, "sysstream: %s (see 'sysstream --help')\n",

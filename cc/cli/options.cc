@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "cc/common/status_macros.h"
 
 namespace sysstream {
@@ -42,6 +43,12 @@ enum class OptionId {
   kHostRoot,
   kSyscalls,
   kExclude,
+  kFormat,
+  kSummary,
+  kSummaryFile,
+  kDuration,
+  kRotateSize,
+  kRotateKeep,
 };
 
 struct OptionSpec {
@@ -64,12 +71,18 @@ constexpr OptionSpec kOptionSpecs[] = {
     {"append", '\0', false, OptionId::kAppend},
     {"ring-size", '\0', true, OptionId::kRingSize},
     {"btf", '\0', true, OptionId::kBtf},
-    {"container", 'c', true, OptionId::kContainer},
+    {"container", 'C', true, OptionId::kContainer},
     {"pod", 'p', true, OptionId::kPod},
     {"cgroup", 'g', true, OptionId::kCgroup},
     {"host-root", '\0', true, OptionId::kHostRoot},
     {"syscalls", 'e', true, OptionId::kSyscalls},
     {"exclude", '\0', true, OptionId::kExclude},
+    {"format", '\0', true, OptionId::kFormat},
+    {"summary", 'c', false, OptionId::kSummary},
+    {"summary-file", '\0', true, OptionId::kSummaryFile},
+    {"duration", '\0', true, OptionId::kDuration},
+    {"rotate-size", '\0', true, OptionId::kRotateSize},
+    {"rotate-keep", '\0', true, OptionId::kRotateKeep},
 };
 
 const OptionSpec* FindLong(absl::string_view name) {
@@ -244,6 +257,35 @@ absl::StatusOr<std::string> DecodeDelimiter(absl::string_view text) {
 }
 
 // SIZE with an optional binary suffix: K, M, G or KiB, MiB, GiB, any case.
+// A byte count with an optional K/M/G (KiB/MiB/GiB) suffix, binary.
+bool ParseSize(absl::string_view text, uint64_t* out) {
+  size_t digits = 0;
+  while (digits < text.size() &&
+         absl::ascii_isdigit(static_cast<unsigned char>(text[digits]))) {
+    ++digits;
+  }
+  uint64_t n = 0;
+  if (digits == 0 || !absl::SimpleAtoi(text.substr(0, digits), &n)) {
+    return false;
+  }
+  const std::string suffix = absl::AsciiStrToUpper(text.substr(digits));
+  int shift = 0;
+  if (suffix.empty() || suffix == "B") {
+    shift = 0;
+  } else if (suffix == "K" || suffix == "KIB" || suffix == "KB") {
+    shift = 10;
+  } else if (suffix == "M" || suffix == "MIB" || suffix == "MB") {
+    shift = 20;
+  } else if (suffix == "G" || suffix == "GIB" || suffix == "GB") {
+    shift = 30;
+  } else {
+    return false;
+  }
+  if (n > (uint64_t{1} << (62 - shift))) return false;
+  *out = n << shift;
+  return true;
+}
+
 absl::StatusOr<uint64_t> ParseRingSize(absl::string_view text) {
   size_t ndigits = 0;
   while (ndigits < text.size() &&
@@ -346,6 +388,60 @@ absl::Status Apply(const OptionSpec& spec, absl::string_view spelled,
       }
       options.btf_path = std::string(value);
       break;
+    case OptionId::kFormat:
+      if (value == "raw") {
+        options.format = LogFormat::kRaw;
+      } else if (value == "text") {
+        options.format = LogFormat::kText;
+      } else if (value == "jsonl") {
+        options.format = LogFormat::kJsonl;
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "invalid format '", Shown(value), "': expected raw, text or jsonl"));
+      }
+      break;
+    case OptionId::kSummary:
+      options.summary = true;
+      break;
+    case OptionId::kSummaryFile:
+      if (value.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "option '", spelled, "' requires a non-empty argument"));
+      }
+      options.summary = true;
+      options.summary_path = std::string(value);
+      break;
+    case OptionId::kDuration: {
+      absl::Duration d;
+      if (!absl::ParseDuration(std::string(value), &d) ||
+          d <= absl::ZeroDuration() || d == absl::InfiniteDuration()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "invalid duration '", Shown(value),
+            "': expected a positive time such as 30s, 5m, 1h30m or 500ms"));
+      }
+      options.duration_ms = absl::ToInt64Milliseconds(d);
+      if (options.duration_ms == 0) options.duration_ms = 1;
+      break;
+    }
+    case OptionId::kRotateSize: {
+      uint64_t bytes = 0;
+      if (!ParseSize(value, &bytes) || bytes < 4096) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "invalid rotate size '", Shown(value),
+            "': expected at least 4096 bytes, e.g. 100M or 1G"));
+      }
+      options.rotate_bytes = bytes;
+      break;
+    }
+    case OptionId::kRotateKeep: {
+      uint32_t keep = 0;
+      if (!absl::SimpleAtoi(value, &keep) || keep > 1000) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "invalid rotate count '", Shown(value), "': expected 0 to 1000"));
+      }
+      options.rotate_keep = keep;
+      break;
+    }
     case OptionId::kSyscalls:
     case OptionId::kExclude:
       if (value.empty()) {
@@ -492,7 +588,7 @@ Options:
                         /sys/kernel/btf/vmlinux (default: the kernel's own)
 
 Containers (each repeatable; combine freely with PIDs):
-  -c, --container NAME  a Docker, Podman, containerd or CRI-O container, by
+  -C, --container NAME  a Docker, Podman, containerd or CRI-O container, by
                         name, id or id prefix
   -p, --pod NS/NAME     every container of a Kubernetes pod
   -g, --cgroup PATH     every process in a cgroup and below it: a path on a
@@ -517,6 +613,24 @@ Containers (each repeatable; combine freely with PIDs):
   -h, --help            print this help and exit
       --version         print the version and exit
 
+Output:
+      --format FMT      raw (default: the original's hex records), text
+                        (one readable line per event) or jsonl (one JSON
+                        object per line: pid, nr, syscall; gaps as "gap")
+  -c, --summary         at exit, print calls per pid and syscall on stderr
+      --summary-file F  write that table to F instead
+      --duration TIME   stop after TIME (30s, 5m, 1h, 500ms)
+      --rotate-size N   start a new log file when it would exceed N bytes
+                        (K, M, G suffixes); old ones become FILE.1, FILE.2..
+      --rotate-keep N   old files to keep when rotating (default: 5)
+  SIGHUP reopens the log file (for logrotate's move-then-signal).
+
+Decoding:
+  sysstream decode [--format text|jsonl|summary] [--arch x86_64|arm64]
+                   [FILE|-]
+                        read a raw log (sysstream's or the original's) and
+                        print it readably (default: text)
+
 Log format:
   Each record is the lowercase hex (printf "%lx") of
   (pid << 32 | syscall_nr), followed by the delimiter. A gap marker has the
@@ -536,6 +650,7 @@ Exit status:
   8        ambiguous container name
   9        container runtime unreachable (e.g. DOCKER_HOST socket)
   10       malformed container runtime state
+  11       decode: malformed log
   126/127  COMMAND not executable / not found
 )";
 }

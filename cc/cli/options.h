@@ -26,6 +26,8 @@ enum class ExistingLog {
   kAppend,     // --append
 };
 
+enum class LogFormat { kRaw, kText, kJsonl };
+
 struct Options {
   std::string log_path = "sysstream.log";  // -f/--file ("-" is stdout)
   bool include_self = false;               // -m/--include-self
@@ -50,6 +52,12 @@ struct Options {
   std::vector<std::string> pods;        // -p/--pod NS/NAME, repeatable
   std::vector<std::string> cgroups;     // -g/--cgroup PATH, repeatable
   std::string host_root;                // --host-root; empty: detect
+  LogFormat format = LogFormat::kRaw;   // --format
+  bool summary = false;                 // -c/--summary
+  std::string summary_path;             // --summary-file; empty: stderr
+  int64_t duration_ms = 0;              // --duration; 0: until stopped
+  uint64_t rotate_bytes = 0;            // --rotate-size; 0: never
+  uint32_t rotate_keep = 5;             // --rotate-keep
   std::vector<std::string> command;
 };
 

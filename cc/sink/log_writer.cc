@@ -76,26 +76,62 @@ absl::StatusOr<std::unique_ptr<LogWriter>> LogWriter::Open(
   w->buffer_.resize(kBufferSize);
   if (path == "-") {
     w->fd_ = STDOUT_FILENO;
-  } else {
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
-    switch (mode) {
-      case ExistingLog::kAsk:
-        flags |= O_EXCL;
-        break;
-      case ExistingLog::kOverwrite:
-        flags |= O_TRUNC;
-        break;
-      case ExistingLog::kAppend:
-        flags |= O_APPEND;
-        break;
-    }
-    w->fd_ = open(path.c_str(), flags, 0640);
-    if (w->fd_ < 0) return PathError(path, errno);
-    w->owns_fd_ = true;
+    struct stat sb;
+    w->regular_file_ = fstat(w->fd_, &sb) == 0 && S_ISREG(sb.st_mode);
+    return w;
   }
-  struct stat sb;
-  w->regular_file_ = fstat(w->fd_, &sb) == 0 && S_ISREG(sb.st_mode);
+  int flags = 0;
+  switch (mode) {
+    case ExistingLog::kAsk:
+      flags = O_EXCL;
+      break;
+    case ExistingLog::kOverwrite:
+      flags = O_TRUNC;
+      break;
+    case ExistingLog::kAppend:
+      flags = O_APPEND;
+      break;
+  }
+  if (absl::Status s = w->OpenFd(flags); !s.ok()) return s;
   return w;
+}
+
+absl::Status LogWriter::OpenFd(int extra_flags) {
+  int fd = open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | extra_flags,
+                0640);
+  if (fd < 0) return PathError(path_, errno);
+  if (owns_fd_) close(fd_);
+  fd_ = fd;
+  owns_fd_ = true;
+  struct stat sb;
+  regular_file_ = fstat(fd_, &sb) == 0 && S_ISREG(sb.st_mode);
+  file_bytes_ = regular_file_ ? static_cast<uint64_t>(sb.st_size) : 0;
+  return absl::OkStatus();
+}
+
+absl::Status LogWriter::Reopen() {
+  FlushBuffer();
+  if (!owns_fd_ || !status_.ok()) return status_;
+  if (regular_file_) fsync(fd_);
+  absl::Status s = OpenFd(O_APPEND);
+  if (!s.ok()) status_ = s;
+  return status_;
+}
+
+absl::Status LogWriter::Rotate() {
+  if (regular_file_) fsync(fd_);
+  for (uint32_t i = rotate_keep_; i >= 1; --i) {
+    const std::string from =
+        i == 1 ? path_ : absl::StrCat(path_, ".", i - 1);
+    const std::string to = absl::StrCat(path_, ".", i);
+    if (rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "rotating log: rename ", from, ": ", std::strerror(errno)));
+    }
+  }
+  if (rotate_keep_ == 0) unlink(path_.c_str());
+  ++rotations_;
+  return OpenFd(O_TRUNC);
 }
 
 LogWriter::~LogWriter() {
@@ -110,6 +146,16 @@ void LogWriter::FlushBuffer() {
     used_ = 0;
     buffered_records_ = 0;
     return;
+  }
+  if (rotate_bytes_ > 0 && owns_fd_ && file_bytes_ > 0 &&
+      file_bytes_ + used_ > rotate_bytes_) {
+    if (absl::Status s = Rotate(); !s.ok()) status_ = s;
+    if (!status_.ok()) {
+      records_dropped_ += buffered_records_;
+      used_ = 0;
+      buffered_records_ = 0;
+      return;
+    }
   }
   off_t start = regular_file_ ? lseek(fd_, 0, SEEK_END) : -1;
   size_t done = 0;
@@ -130,6 +176,7 @@ void LogWriter::FlushBuffer() {
     done += static_cast<size_t>(n);
   }
   records_written_ += buffered_records_;
+  file_bytes_ += used_;
   used_ = 0;
   buffered_records_ = 0;
 }

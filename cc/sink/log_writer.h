@@ -53,6 +53,19 @@ class LogWriter {
   // Flush, then fsync (regular files only).
   absl::Status Sync();
 
+  // SIGHUP: flush, close and open the path again, appending (after
+  // logrotate moved the file away, this creates a new one).
+  absl::Status Reopen();
+
+  // Rotate by size: before a write would take the file past `max_bytes`,
+  // path.N-1 → path.N, ..., path → path.1, and a new file is started; at
+  // most `keep` old files stay. 0 disables. Whole records only.
+  void SetRotation(uint64_t max_bytes, uint32_t keep) {
+    rotate_bytes_ = max_bytes;
+    rotate_keep_ = keep;
+  }
+  uint64_t rotations() const { return rotations_; }
+
   // Records that reached the file.
   uint64_t records_written() const { return records_written_; }
   // Records formatted but dropped after a write error.
@@ -64,6 +77,8 @@ class LogWriter {
  private:
   LogWriter() = default;
   void FlushBuffer();
+  absl::Status OpenFd(int extra_flags);
+  absl::Status Rotate();
 
   int fd_ = -1;
   bool owns_fd_ = false;
@@ -74,6 +89,10 @@ class LogWriter {
   uint64_t buffered_records_ = 0;
   uint64_t records_written_ = 0;
   uint64_t records_dropped_ = 0;
+  uint64_t file_bytes_ = 0;  // size of the current file
+  uint64_t rotate_bytes_ = 0;
+  uint32_t rotate_keep_ = 0;
+  uint64_t rotations_ = 0;
   absl::Status status_;
 };
 

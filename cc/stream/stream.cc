@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "cc/sink/event.h"
 #include "cc/sink/raw_format.h"
 #include "cc/sink/verbose_format.h"
 
@@ -62,6 +63,8 @@ class LogSink : public RecordSink {
  public:
   LogSink(LogWriter& writer, const StreamOptions& options)
       : writer_(writer),
+        format_(options.format),
+        summary_(options.summary),
         delimiter_(options.delimiter),
         max_size_(MaxRawRecordSize(delimiter_)),
         verbose_(options.verbose),
@@ -74,8 +77,20 @@ class LogSink : public RecordSink {
     } else {
       ++events_;
     }
-    char* out = writer_.Reserve(max_size_);
-    writer_.Commit(FormatRaw(record, delimiter_, out));
+    if (format_ == LogFormat::kRaw) {
+      char* out = writer_.Reserve(max_size_);
+      writer_.Commit(FormatRaw(record, delimiter_, out));
+    } else {
+      const Event e = EventFromRecord(record);
+      std::string line = format_ == LogFormat::kText
+                             ? FormatText(e, HostArch())
+                             : FormatJson(e, HostArch());
+      line += '\n';
+      char* out = writer_.Reserve(line.size());
+      std::memcpy(out, line.data(), line.size());
+      writer_.Commit(line.size());
+    }
+    if (summary_ != nullptr) summary_->Add(EventFromRecord(record));
     if (verbose_) {
       verbose_text_ += FormatVerbose(record);
       if (verbose_text_.size() > (64 << 10)) FlushVerbose();
@@ -93,6 +108,8 @@ class LogSink : public RecordSink {
 
  private:
   LogWriter& writer_;
+  const LogFormat format_;
+  SyscallSummary* const summary_;
   const std::string delimiter_;
   const size_t max_size_;
   const bool verbose_;
@@ -159,6 +176,12 @@ absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
         signalfd_siginfo si;
         while (read(sfd.get(), &si, sizeof(si)) == sizeof(si)) {
           if (si.ssi_signo == SIGCHLD) continue;  // exits show in live count
+          if (si.ssi_signo == SIGHUP) {
+            // logrotate moved the file: continue in a new one.
+            (void)writer.Reopen();
+            ++stats.reopens;
+            continue;
+          }
           if (stats.stop_signal == 0) {
             stats.stop_signal = static_cast<int>(si.ssi_signo);
           }
@@ -179,6 +202,10 @@ absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
     }
     if (!tick) continue;
     const absl::Time now = absl::Now();
+    if (now - start >= options.duration) {
+      stats.duration_reached = true;
+      stop = true;
+    }
     if (now - last_flush >= options.flush_interval) {
       (void)writer.Flush();
       if (options.verbose) sink.FlushVerbose();

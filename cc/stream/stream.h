@@ -13,18 +13,23 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cc/probe/probe.h"
+#include "cc/cli/options.h"
 #include "cc/sink/log_writer.h"
+#include "cc/sink/summary.h"
 
 namespace sysstream {
 
 struct StreamOptions {
-  std::string delimiter = "\t";
+  LogFormat format = LogFormat::kRaw;
+  std::string delimiter = "\t";  // raw format only
+  SyscallSummary* summary = nullptr;  // counts every event if set
   bool verbose = false;  // a readable line per event on verbose_fd
   int verbose_fd = 1;
   bool progress = false;  // a one-line progress display on stderr
   bool stop_when_targets_gone = true;
   absl::Duration drain_interval = absl::Milliseconds(50);
   absl::Duration flush_interval = absl::Milliseconds(250);
+  absl::Duration duration = absl::InfiniteDuration();  // --duration
 };
 
 struct StreamStats {
@@ -34,6 +39,8 @@ struct StreamStats {
   double seconds = 0;
   int stop_signal = 0;        // the signal that stopped us, if any
   bool targets_gone = false;  // every target exited
+  bool duration_reached = false;
+  uint64_t reopens = 0;  // SIGHUPs handled
   absl::Status write_status;  // first log write error
 };
 
@@ -42,7 +49,8 @@ struct StreamStats {
 // mask to restore in children.
 absl::Status BlockStreamSignals(sigset_t* old_mask);
 
-// Runs until a stop signal, every target has exited, or a write error.
+// Runs until a stop signal (SIGINT, SIGTERM), every target has exited, the
+// duration has passed, or a write error. SIGHUP reopens the log.
 absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
                                       const StreamOptions& options);
 

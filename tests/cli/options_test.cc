@@ -193,7 +193,9 @@ TEST(ParseOptionsTest, UnknownOptions) {
   // Long names must match exactly: no abbreviations, no single-dash longs.
   EXPECT_EQ(ParseError({"--verb"}), "unknown option '--verb'");
   EXPECT_EQ(ParseError({"--Verbose"}), "unknown option '--Verbose'");
-  EXPECT_EQ(ParseError({"-verbose"}), "unknown option '-e'");
+  // "-verbose" is -v then -e with the value "rbose" (an unknown syscall
+  // later); a single-dash long name with no value-taking letter fails here.
+  EXPECT_EQ(ParseError({"-vx"}), "unknown option '-x'");
   // Short-only letters have no long spelling of one letter.
   EXPECT_EQ(ParseError({"--f", "x"}), "unknown option '--f'");
   EXPECT_EQ(ParseError({"--=x"}), "unknown option '--=x'");
@@ -444,12 +446,66 @@ TEST(ParseOptionsTest, ErrorsAreOneLineEvenWithControlCharacters) {
   }
 }
 
+TEST(ParseOptionsTest, ContainerPodCgroupAndHostRoot) {
+  Options o = ParseOk({"-C", "web", "--container=db", "-p", "ns/api",
+                       "--cgroup", "/sys/fs/cgroup/x", "-g", "/y",
+                       "--host-root", "/host"});
+  EXPECT_EQ(o.containers, (std::vector<std::string>{"web", "db"}));
+  EXPECT_EQ(o.pods, (std::vector<std::string>{"ns/api"}));
+  EXPECT_EQ(o.cgroups, (std::vector<std::string>{"/sys/fs/cgroup/x", "/y"}));
+  EXPECT_EQ(o.host_root, "/host");
+  EXPECT_EQ(ParseError({"--pod", "web"}),
+            "invalid pod 'web': expected NAMESPACE/NAME");
+  EXPECT_EQ(ParseError({"--pod", "a/b/c"}),
+            "invalid pod 'a/b/c': expected NAMESPACE/NAME");
+  EXPECT_EQ(ParseError({"--container="}),
+            "option '--container' requires a non-empty argument");
+}
+
+TEST(ParseOptionsTest, SyscallFiltersAccumulate) {
+  Options o = ParseOk({"-e", "read,write", "--syscalls=openat",
+                       "--exclude", "futex"});
+  EXPECT_EQ(o.syscalls, (std::vector<std::string>{"read,write", "openat"}));
+  EXPECT_EQ(o.exclude_syscalls, (std::vector<std::string>{"futex"}));
+}
+
+TEST(ParseOptionsTest, FormatsSummaryDurationRotation) {
+  EXPECT_EQ(ParseOk({}).format, LogFormat::kRaw);
+  EXPECT_EQ(ParseOk({"--format", "text"}).format, LogFormat::kText);
+  EXPECT_EQ(ParseOk({"--format=jsonl"}).format, LogFormat::kJsonl);
+  EXPECT_EQ(ParseError({"--format", "xml"}),
+            "invalid format 'xml': expected raw, text or jsonl");
+  EXPECT_TRUE(ParseOk({"-c"}).summary);
+  Options sf = ParseOk({"--summary-file", "/tmp/s"});
+  EXPECT_TRUE(sf.summary);
+  EXPECT_EQ(sf.summary_path, "/tmp/s");
+  EXPECT_EQ(ParseOk({"--duration", "1m30s"}).duration_ms, 90000);
+  EXPECT_EQ(ParseOk({"--duration=500ms"}).duration_ms, 500);
+  EXPECT_EQ(ParseError({"--duration", "soon"}),
+            "invalid duration 'soon': expected a positive time such as 30s, "
+            "5m, 1h30m or 500ms");
+  EXPECT_NE(ParseError({"--duration", "-5s"}), "OK");
+  EXPECT_EQ(ParseOk({"--rotate-size", "100M"}).rotate_bytes, 100u << 20);
+  EXPECT_EQ(ParseOk({"--rotate-size", "4096"}).rotate_bytes, 4096u);
+  EXPECT_EQ(ParseError({"--rotate-size", "10"}),
+            "invalid rotate size '10': expected at least 4096 bytes, e.g. "
+            "100M or 1G");
+  EXPECT_EQ(ParseOk({}).rotate_keep, 5u);
+  EXPECT_EQ(ParseOk({"--rotate-keep", "0"}).rotate_keep, 0u);
+  EXPECT_EQ(ParseError({"--rotate-keep", "x"}),
+            "invalid rotate count 'x': expected 0 to 1000");
+}
+
 TEST(HelpTextTest, MentionsEveryOption) {
   const std::string help = HelpText();
   for (const char* option :
        {"--file", "--include-self", "--verbose", "--help", "--version",
         "--follow", "--quiet", "--delimiter", "--force", "--append",
-        "--ring-size", "--btf", "-f,", "-m,", "-v,", "-h,", "-F,", "-q,"}) {
+        "--ring-size", "--btf", "--container", "--pod", "--cgroup",
+        "--host-root", "--syscalls", "--exclude", "--format", "--summary",
+        "--summary-file", "--duration", "--rotate-size", "--rotate-keep",
+        "-f,", "-m,", "-v,", "-h,", "-F,", "-q,", "-C,", "-p,", "-g,", "-e,",
+        "-c,", "sysstream decode"}) {
     EXPECT_THAT(help, ::testing::HasSubstr(option)) << option;
   }
 }

@@ -490,6 +490,132 @@ TEST(Filter, SyscallsAndExcludeApplyInTheKernel) {
   EXPECT_EQ(records[1].nr, kGetppid);
 }
 
+TEST(Formats, TextJsonlAndSummaryOfALiveTrace) {
+  const std::string text_log = TempPath("live.txt");
+  const std::string json_log = TempPath("live.jsonl");
+  const std::string summary = TempPath("summary.txt");
+  for (const std::string& format : {std::string("text"), std::string("jsonl")}) {
+    const std::string& log = format == "text" ? text_log : json_log;
+    Workload w = Workload::Start({"seq", "2"});
+    std::vector<std::string> args = {"--format", format, "-f", log,
+                                     std::to_string(w.proc.pid)};
+    if (format == "text") args.insert(args.begin(), {"--summary-file", summary});
+    Tracer t = Tracer::Start(args);
+    w.Go();
+    EXPECT_EQ(w.Finish(), 0);
+    t.Finish();
+    EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+    const std::string p = std::to_string(w.proc.pid);
+    if (format == "text") {
+      EXPECT_EQ(ReadFile(log),
+                absl::StrCat(p, " getppid(110)\n", p, " getppid(110)\n", p,
+                             " openat(257)\n", p, " close(3)\n", p,
+                             " exit_group(231)\n"));
+    } else {
+      auto j = [&](const char* name, int nr) {
+        return absl::StrCat("{\"pid\":", p, ",\"nr\":", nr,
+                            ",\"syscall\":\"", name, "\"}\n");
+      };
+      EXPECT_EQ(ReadFile(log),
+                absl::StrCat(j("getppid", 110), j("getppid", 110),
+                             j("openat", 257), j("close", 3),
+                             j("exit_group", 231)));
+    }
+  }
+  // The summary was taken during the text run (the first workload).
+  const std::string table = ReadFile(summary);
+  std::vector<std::string> lines = absl::StrSplit(table, '\n');
+  ASSERT_EQ(lines.size(), 8u) << table;
+  EXPECT_EQ(lines[0], "       PID  SYSCALL                         CALLS");
+  EXPECT_THAT(lines[1], ::testing::MatchesRegex(" +[0-9]+  getppid +2"));
+  EXPECT_THAT(lines[5], ::testing::MatchesRegex(" +total +5"));
+  EXPECT_THAT(lines[6], ::testing::MatchesRegex(" +lost +0"));
+}
+
+TEST(Formats, DecodeReadsWhatWasWritten) {
+  const std::string log = TempPath("decode.log");
+  Workload w = Workload::Start({"seq", "1"});
+  Tracer t = Tracer::Start({"-f", log, std::to_string(w.proc.pid)});
+  w.Go();
+  EXPECT_EQ(w.Finish(), 0);
+  t.Finish();
+  SpawnOptions o;
+  o.pipe_out = true;
+  Child d = Spawn({g_sysstream, "decode", log}, o);
+  std::string out = ReadAll(d.out);
+  EXPECT_EQ(Wait(d.pid), 0);
+  const std::string p = std::to_string(w.proc.pid);
+  EXPECT_EQ(out, absl::StrCat(p, " getppid(110)\n", p, " openat(257)\n", p,
+                              " close(3)\n", p, " exit_group(231)\n"));
+}
+
+TEST(LongRuns, DurationStopsTheTrace) {
+  const std::string log = TempPath("duration.log");
+  Workload w = Workload::Start({"burst", "0"});
+  Tracer t = Tracer::Start(
+      {"--duration", "400ms", "-f", log, std::to_string(w.proc.pid)});
+  w.Go();
+  t.Finish();
+  kill(w.proc.pid, SIGKILL);
+  w.Finish();
+  EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+  EXPECT_THAT(t.stderr_rest, HasSubstr("(duration reached)"));
+  EXPECT_GT(ParseLog(log).size(), 100u);
+}
+
+TEST(LongRuns, SighupReopenAndRotationLoseNoRecord) {
+  constexpr int kCalls = 300000;
+  // SIGHUP after a logrotate-style move: the records split across the two
+  // files add up exactly, in order.
+  {
+    const std::string log = TempPath("hup.log");
+    const std::string moved = log + ".moved";
+    unlink(moved.c_str());
+    Workload w = Workload::Start({"burst", std::to_string(kCalls)});
+    Tracer t = Tracer::Start({"-f", log, std::to_string(w.proc.pid)});
+    w.Go();
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    ASSERT_EQ(rename(log.c_str(), moved.c_str()), 0);
+    kill(t.proc.pid, SIGHUP);
+    EXPECT_EQ(w.Finish(), 0);
+    t.Finish();
+    EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+    std::vector<Record> a = ParseLog(moved), b = ParseLog(log);
+    EXPECT_FALSE(b.empty()) << "nothing written after SIGHUP";
+    std::vector<uint32_t> calls = SyscallsOf(a, w.proc.pid);
+    std::vector<uint32_t> more = SyscallsOf(b, w.proc.pid);
+    calls.insert(calls.end(), more.begin(), more.end());
+    EXPECT_EQ(calls, Concat(Repeat(kGetppid, kCalls), {kExitGroup}));
+  }
+  // Rotation by size: every file but the newest is near the limit, and the
+  // files, oldest first, hold every record in order.
+  {
+    const std::string log = TempPath("rot.log");
+    for (int i = 1; i <= 200; ++i) unlink(absl::StrCat(log, ".", i).c_str());
+    Workload w = Workload::Start({"burst", std::to_string(kCalls)});
+    Tracer t = Tracer::Start({"--rotate-size", "256K", "--rotate-keep", "200",
+                              "-f", log, std::to_string(w.proc.pid)});
+    w.Go();
+    EXPECT_EQ(w.Finish(), 0);
+    t.Finish();
+    EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+    std::vector<uint32_t> calls;
+    int files = 0;
+    for (int i = 200; i >= 0; --i) {
+      const std::string path = i == 0 ? log : absl::StrCat(log, ".", i);
+      if (!Exists(path)) continue;
+      ++files;
+      struct stat sb;
+      stat(path.c_str(), &sb);
+      EXPECT_LE(sb.st_size, 1024 * 1024 + 256 * 1024) << path;
+      std::vector<uint32_t> part = SyscallsOf(ParseLog(path), w.proc.pid);
+      calls.insert(calls.end(), part.begin(), part.end());
+    }
+    EXPECT_GT(files, 3);
+    EXPECT_EQ(calls, Concat(Repeat(kGetppid, kCalls), {kExitGroup}));
+  }
+}
+
 TEST(Trace, CommandExitStatusIsPassedOn) {
   const std::string log = TempPath("status.log");
   Tracer t = Tracer::Start({"-f", log, "--", "/bin/sh", "-c", "exit 7"});

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cc/sink/event.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cc/sink/raw_format.h"
+
+namespace sysstream {
+namespace {
+
+// errno names for the values syscalls commonly return.
+const char* ErrnoName(int64_t err) {
+  static constexpr const char* kNames[] = {
+      nullptr,   "EPERM",  "ENOENT",  "ESRCH",   "EINTR",  "EIO",
+      "ENXIO",   "E2BIG",  "ENOEXEC", "EBADF",   "ECHILD", "EAGAIN",
+      "ENOMEM",  "EACCES", "EFAULT",  "ENOTBLK", "EBUSY",  "EEXIST",
+      "EXDEV",   "ENODEV", "ENOTDIR", "EISDIR",  "EINVAL", "ENFILE",
+      "EMFILE",  "ENOTTY", "ETXTBSY", "EFBIG",   "ENOSPC", "ESPIPE",
+      "EROFS",   "EMLINK", "EPIPE",   "EDOM",    "ERANGE"};
+  if (err > 0 && err < static_cast<int64_t>(sizeof(kNames) / sizeof(*kNames))) {
+    return kNames[err];
+  }
+  switch (err) {
+    case 38:
+      return "ENOSYS";
+    case 110:
+      return "ETIMEDOUT";
+    case 111:
+      return "ECONNREFUSED";
+    case 115:
+      return "EINPROGRESS";
+    case 512:
+      return "ERESTARTSYS";
+    default:
+      return nullptr;
+  }
+}
+
+// Linux returns -errno for errors in [-4095, -1].
+bool IsError(int64_t ret) { return ret < 0 && ret >= -4095; }
+
+std::string JsonEscape(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      out += absl::StrFormat("\\u%04x", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Event EventFromRecord(uint64_t record) {
+  Event e;
+  if (IsGapMarker(record)) {
+    e.lost = RecordSyscall(record);
+    return e;
+  }
+  e.pid = RecordPid(record);
+  uint32_t nr = RecordSyscall(record);
+  e.compat = (nr & kCompatBit) != 0;
+  e.nr = nr & ~kCompatBit;
+  return e;
+}
+
+std::string SyscallLabel(const Event& e, Arch arch) {
+  if (e.compat) return absl::StrCat("ia32:", e.nr);
+  absl::string_view name = SyscallName(arch, e.nr);
+  if (name.empty()) return absl::StrCat("syscall_", e.nr);
+  return std::string(name);
+}
+
+std::string FormatText(const Event& e, Arch arch) {
+  if (e.lost > 0) return absl::StrCat("-- ", e.lost, " records lost --");
+  std::string out;
+  if (e.ts_ns) {
+    absl::StrAppend(&out, absl::StrFormat("%d.%09d ", *e.ts_ns / 1000000000,
+                                          *e.ts_ns % 1000000000));
+  }
+  absl::StrAppend(&out, e.pid);
+  if (e.tid) absl::StrAppend(&out, "/", *e.tid);
+  if (e.comm) absl::StrAppend(&out, " (", *e.comm, ")");
+  absl::StrAppend(&out, " ", SyscallLabel(e, arch), "(", e.nr, ")");
+  if (e.ret) {
+    absl::StrAppend(&out, " = ", *e.ret);
+    if (IsError(*e.ret)) {
+      const char* name = ErrnoName(-*e.ret);
+      if (name) absl::StrAppend(&out, " ", name);
+    }
+  }
+  if (e.duration_ns) {
+    absl::StrAppend(&out, absl::StrFormat(" <%d.%06d>", *e.duration_ns / 1000000000,
+                                          (*e.duration_ns / 1000) % 1000000));
+  }
+  return out;
+}
+
+std::string FormatJson(const Event& e, Arch arch) {
+  if (e.lost > 0) return absl::StrCat("{\"gap\":", e.lost, "}");
+  std::string out = absl::StrCat("{\"pid\":", e.pid, ",\"nr\":", e.nr,
+                                 ",\"syscall\":\"", SyscallLabel(e, arch), "\"");
+  if (e.compat) absl::StrAppend(&out, ",\"compat\":true");
+  if (e.ts_ns) absl::StrAppend(&out, ",\"ts_ns\":", *e.ts_ns);
+  if (e.tid) absl::StrAppend(&out, ",\"tid\":", *e.tid);
+  if (e.comm) absl::StrAppend(&out, ",\"comm\":\"", JsonEscape(*e.comm), "\"");
+  if (e.ret) {
+    absl::StrAppend(&out, ",\"ret\":", *e.ret);
+    if (IsError(*e.ret)) {
+      const char* name = ErrnoName(-*e.ret);
+      absl::StrAppend(&out, ",\"errno\":\"",
+                      name ? name : absl::StrCat("E", -*e.ret), "\"");
+    }
+  }
+  if (e.duration_ns) absl::StrAppend(&out, ",\"duration_ns\":", *e.duration_ns);
+  out += "}";
+  return out;
+}
+
+}  // namespace sysstream
