@@ -26,6 +26,12 @@ const volatile __u32 wakeup_batch = 1024;      /* records per forced wakeup */
 const volatile bool targ_cgroups = false;
 const volatile __u32 cgroup_levels[SYSSTREAM_MAX_CGROUP_LEVELS] = {};
 const volatile __u32 n_cgroup_levels = 0;
+/* Rich events instead of bare records; exit events too with with_ret. */
+const volatile bool rich_events = false;
+const volatile bool with_ret = false;
+/* Tell ia32 syscalls apart on x86_64 (SYSSTREAM_COMPAT_BIT). */
+const volatile bool detect_compat = true;
+
 /* -e/--syscalls, --exclude: only syscalls marked here enter the ring. */
 const volatile bool filter_syscalls = false;
 const volatile __u8 syscall_traced[SYSSTREAM_MAX_SYSCALLS] = {};
@@ -88,40 +94,100 @@ static __always_inline __u32 ns_tgid(void)
 	return ns.tgid;
 }
 
+/* Reports earlier losses of this CPU in-band, before its next entry.
+ * Returns false if even that did not fit. */
+static __always_inline bool report_gap(struct sysstream_cpu_state *st)
+{
+	__u64 *rec, n = st->lost;
+
+	if (!n)
+		return true;
+	if (n > SYSSTREAM_GAP_MAX)
+		n = SYSSTREAM_GAP_MAX;
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		__sync_fetch_and_add(&st->lost, 1);
+		return false;
+	}
+	*rec = ((__u64)SYSSTREAM_GAP_PID << 32) | n;
+	bpf_ringbuf_submit(rec, BPF_RB_NO_WAKEUP);
+	__sync_fetch_and_add(&st->lost, -n);
+	return true;
+}
+
+/* A wakeup per record would cost ~900 ns; wake once per batch and let the
+ * consumer's timer pick up the rest. */
+static __always_inline __u64 wakeup_flags(struct sysstream_cpu_state *st)
+{
+	if (++st->unsignaled >= wakeup_batch) {
+		st->unsignaled = 0;
+		return BPF_RB_FORCE_WAKEUP;
+	}
+	return BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void emit(struct sysstream_cpu_state *st, __u64 value)
 {
-	__u64 *rec, flags;
+	__u64 *rec;
 
-	if (st->lost) {
-		/* Report earlier losses in-band, before the next record. */
-		__u64 n = st->lost;
-
-		if (n > SYSSTREAM_GAP_MAX)
-			n = SYSSTREAM_GAP_MAX;
-		rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-		if (!rec) {
-			__sync_fetch_and_add(&st->lost, 1);
-			return;
-		}
-		*rec = ((__u64)SYSSTREAM_GAP_PID << 32) | n;
-		bpf_ringbuf_submit(rec, BPF_RB_NO_WAKEUP);
-		__sync_fetch_and_sub(&st->lost, n);
-	}
-
+	if (!report_gap(st))
+		return;
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
 		__sync_fetch_and_add(&st->lost, 1);
 		return;
 	}
 	*rec = value;
-	/* A wakeup per record would cost ~900 ns; wake once per batch and let
-	 * the consumer's timer pick up the rest. */
-	flags = BPF_RB_NO_WAKEUP;
-	if (++st->unsignaled >= wakeup_batch) {
-		st->unsignaled = 0;
-		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(rec, wakeup_flags(st));
+}
+
+static __always_inline void emit_event(struct sysstream_cpu_state *st,
+				       __u64 value, __u16 kind, __s64 ret,
+				       __u32 pid)
+{
+	struct sysstream_event *ev;
+	__u32 tid;
+
+	if (!report_gap(st))
+		return;
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		__sync_fetch_and_add(&st->lost, 1);
+		return;
 	}
-	bpf_ringbuf_submit(rec, flags);
+	tid = (__u32)bpf_get_current_pid_tgid();
+	if (pidns_translate) {
+		struct bpf_pidns_info ns = {};
+
+		if (!bpf_get_ns_current_pid_tgid(pidns_dev, pidns_ino, &ns,
+						 sizeof(ns)))
+			tid = ns.pid;
+	}
+	ev->kind = kind;
+	ev->size = sizeof(*ev);
+	ev->tid = tid;
+	ev->ts_ns = bpf_ktime_get_boot_ns();
+	ev->record = value;
+	ev->ret = ret;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	bpf_ringbuf_submit(ev, wakeup_flags(st));
+}
+
+/* The syscall number as the record carries it: ia32 calls are marked. */
+static __always_inline __u32 record_nr(__u32 nr)
+{
+#if defined(__TARGET_ARCH_x86)
+	if (detect_compat) {
+		/* bpf_get_current_task (not _btf, which needs 5.11) keeps
+		 * 5.10 working. TS_COMPAT: the task is in a 32-bit syscall. */
+		struct task_struct *task =
+			(struct task_struct *)bpf_get_current_task();
+
+		if (BPF_CORE_READ(task, thread_info.status) & 0x0002)
+			return nr | SYSSTREAM_COMPAT_BIT;
+	}
+#endif
+	return nr;
 }
 
 /* A command held for its execve starts being traced with that execve. */
@@ -188,54 +254,100 @@ static __always_inline bool in_target_cgroup(void)
 	return false;
 }
 
+/* Decides whether the current task's syscall `nr` is recorded; returns
+ * the pid to report, or 0. `wanted` is the syscall filter's verdict. */
+static __always_inline __u32 traced_pid(struct sysstream_cpu_state *st,
+					__u32 nr)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 pid;
+	__u64 gen;
+
+	if (targ_all) {
+		pid = pidns_translate ? ns_tgid() : tgid;
+		if (!pid || (filter_self && pid == self_pid))
+			return 0;
+		return pid;
+	}
+	gen = target_gen;
+	if (st->cache_tgid == tgid && st->cache_gen == gen && tgid)
+		return st->cache_pid;
+	pid = target_pid(tgid, nr);
+	if (!pid) {
+		/* Processes of target cgroups are cached like the others: one
+		 * moved out of the cgroup stays traced until it exits. */
+		if (!targ_cgroups || !in_target_cgroup())
+			return 0;
+		pid = pidns_translate ? ns_tgid() : tgid;
+		if (!pid || (filter_self && pid == self_pid))
+			return 0;
+	}
+	st->cache_tgid = tgid;
+	st->cache_pid = pid;
+	st->cache_gen = gen;
+	return pid;
+}
+
+static __always_inline bool syscall_wanted(__u32 nr)
+{
+	return !filter_syscalls ||
+	       (nr < SYSSTREAM_MAX_SYSCALLS &&
+		syscall_traced[nr & (SYSSTREAM_MAX_SYSCALLS - 1)]);
+}
+
 SEC("raw_tp/sys_enter")
 int handle_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	__u32 nr = (__u32)ctx->args[1];
 	struct sysstream_cpu_state *st;
 	__u32 zero = 0, pid;
 	bool wanted;
-	__u64 gen;
 
 	/* Cheapest test first: a filtered-out syscall costs no lookup. An
 	 * execve goes on to the target lookup, where it may start a held
 	 * command's tracing, but is not recorded unless wanted. */
-	wanted = !filter_syscalls ||
-		 (nr < SYSSTREAM_MAX_SYSCALLS &&
-		  syscall_traced[nr & (SYSSTREAM_MAX_SYSCALLS - 1)]);
+	wanted = syscall_wanted(nr);
 	if (!wanted && nr != execve_nr && nr != execveat_nr)
 		return 0;
 	st = bpf_map_lookup_elem(&cpu_state, &zero);
 	if (!st)
 		return 0;
-	if (targ_all) {
-		pid = pidns_translate ? ns_tgid() : tgid;
-		if (!pid || (filter_self && pid == self_pid))
-			return 0;
-	} else {
-		gen = target_gen;
-		if (st->cache_tgid == tgid && st->cache_gen == gen && tgid) {
-			pid = st->cache_pid;
-		} else {
-			pid = target_pid(tgid, nr);
-			if (!pid) {
-				/* Processes of target cgroups are cached like
-				 * the others: one moved out of the cgroup stays
-				 * traced until it exits. */
-				if (!targ_cgroups || !in_target_cgroup())
-					return 0;
-				pid = pidns_translate ? ns_tgid() : tgid;
-				if (!pid || (filter_self && pid == self_pid))
-					return 0;
-			}
-			st->cache_tgid = tgid;
-			st->cache_pid = pid;
-			st->cache_gen = gen;
-		}
-	}
-	if (wanted)
-		emit(st, ((__u64)pid << 32) | nr);
+	pid = traced_pid(st, nr);
+	if (!pid || !wanted)
+		return 0;
+	if (rich_events)
+		emit_event(st, ((__u64)pid << 32) | record_nr(nr),
+			   SYSSTREAM_EV_ENTER, 0, pid);
+	else
+		emit(st, ((__u64)pid << 32) | record_nr(nr));
+	return 0;
+}
+
+/* --ret: the return of every recorded syscall. */
+SEC("raw_tp/sys_exit")
+int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	struct sysstream_cpu_state *st;
+	__u32 zero = 0, pid, nr;
+
+#if defined(__TARGET_ARCH_x86)
+	nr = (__u32)BPF_CORE_READ(regs, orig_ax);
+#elif defined(__TARGET_ARCH_arm64)
+	nr = (__u32)BPF_CORE_READ(regs, syscallno);
+#else
+#error "sys_exit: syscall number not known for this architecture"
+#endif
+	if (!syscall_wanted(nr))
+		return 0;
+	st = bpf_map_lookup_elem(&cpu_state, &zero);
+	if (!st)
+		return 0;
+	pid = traced_pid(st, nr);
+	if (!pid)
+		return 0;
+	emit_event(st, ((__u64)pid << 32) | record_nr(nr), SYSSTREAM_EV_EXIT,
+		   (__s64)ctx->args[1], pid);
 	return 0;
 }
 
@@ -283,14 +395,14 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 		__sync_fetch_and_add(&target_gen, 1);
 	if (bpf_map_delete_elem(&target_tgids, &tgid) == 0) {
 		__sync_fetch_and_add(&target_gen, 1);
-		__sync_fetch_and_sub(&live_targets, 1);
+		__sync_fetch_and_add(&live_targets, -1);
 		return 0;
 	}
 	if (pidns_translate) {
 		/* Runs in the exiting task: a never-learned target. */
 		pid = ns_tgid();
 		if (pid && bpf_map_delete_elem(&target_ns_tgids, &pid) == 0)
-			__sync_fetch_and_sub(&live_targets, 1);
+			__sync_fetch_and_add(&live_targets, -1);
 	}
 	return 0;
 }

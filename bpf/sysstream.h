@@ -22,6 +22,31 @@
 #define SYSSTREAM_GAP_PID 0xffffffffU
 #define SYSSTREAM_GAP_MAX 0xffffffffULL /* most one marker can carry */
 
+/*
+ * Rich events (--timestamps, --tid, --comm, --ret): with any of them the
+ * ring carries these 48-byte entries instead of bare records; gap markers
+ * stay 8-byte records. Kinds are appended, never renumbered.
+ */
+enum sysstream_event_kind {
+	SYSSTREAM_EV_ENTER = 1, /* syscall entry */
+	SYSSTREAM_EV_EXIT = 2,  /* syscall return (--ret) */
+	SYSSTREAM_EV_GAP = 3,   /* only in bin logs: record is a gap marker */
+};
+
+struct sysstream_event {
+	__u16 kind;     /* enum sysstream_event_kind */
+	__u16 size;     /* sizeof(struct sysstream_event) */
+	__u32 tid;      /* thread id, as reported (see pid) */
+	__u64 ts_ns;    /* CLOCK_BOOTTIME nanoseconds */
+	__u64 record;   /* (pid << 32) | nr, exactly as in the raw format */
+	__s64 ret;      /* EXIT: the return value (-errno on failure) */
+	char comm[16];  /* the thread's name */
+};
+
+/* In a record's syscall number: an ia32 (32-bit compat) syscall on x86_64,
+ * numbered by the i386 table. */
+#define SYSSTREAM_COMPAT_BIT 0x80000000U
+
 /* In a target_tgids value: the process is a command started by sysstream and
  * is not traced until its execve (the syscalls between fork and execve are
  * sysstream's own set-up). Pids never reach this bit (PID_MAX_LIMIT 2^22). */
@@ -56,9 +81,11 @@ struct sysstream_cpu_state {
 #ifdef __cplusplus
 static_assert(sizeof(sysstream_record) == 8, "wire record is 8 bytes");
 static_assert(sizeof(struct sysstream_cpu_state) == 40, "cpu_state layout");
+static_assert(sizeof(struct sysstream_event) == 48, "event layout");
 #else
 _Static_assert(sizeof(sysstream_record) == 8, "wire record is 8 bytes");
 _Static_assert(sizeof(struct sysstream_cpu_state) == 40, "cpu_state layout");
+_Static_assert(sizeof(struct sysstream_event) == 48, "event layout");
 #endif
 
 #endif /* SYSSTREAM_BPF_SYSSTREAM_H_ */

@@ -24,6 +24,7 @@
 #include "cc/cli/options.h"
 #include "cc/decode/decode_command.h"
 #include "cc/probe/probe.h"
+#include "cc/sink/bin_format.h"
 #include "cc/sink/summary.h"
 #include "cc/sink/log_writer.h"
 #include "cc/stream/stream.h"
@@ -120,6 +121,14 @@ absl::StatusOr<ContainerTargets> ResolveContainerTargets(const Options& opts) {
     ss << in.rdbuf();
     mountinfo = ss.str();
   }
+  for (const Container& c : containers) {
+    if (!ProcessAlive(c.pid)) {
+      return absl::NotFoundError(absl::StrCat(
+          "process ", c.pid, " of container '", c.name,
+          "' is not visible here: run sysstream in the host's pid namespace "
+          "(--pid=host)"));
+    }
+  }
   const bool pure_v2 = IsPureCgroup2(ParseCgroupMounts(mountinfo));
   std::string cgroup2_root;
   if (pure_v2) {
@@ -138,12 +147,6 @@ absl::StatusOr<ContainerTargets> ResolveContainerTargets(const Options& opts) {
                  what.c_str());
   };
   for (const Container& c : containers) {
-    if (!ProcessAlive(c.pid)) {
-      return absl::NotFoundError(absl::StrCat(
-          "process ", c.pid, " of container '", c.name,
-          "' is not visible here: run sysstream in the host's pid namespace "
-          "(--pid=host)"));
-    }
     if (pure_v2) {
       std::ifstream in(absl::StrCat("/proc/", c.pid, "/cgroup"));
       std::stringstream ss;
@@ -266,6 +269,15 @@ int Run(const Options& cli) {
   popts.btf_path = opts.btf_path;
   popts.cgroups = ctargets->cgroups;
   popts.syscalls = *syscall_filter;
+  // Rich events when any rich field is asked for, and always for bin.
+  uint32_t fields = (opts.timestamps ? kBinTimestamps : 0u) |
+                    (opts.tid ? kBinTid : 0u) | (opts.comm ? kBinComm : 0u) |
+                    (opts.ret ? kBinRet : 0u);
+  if (opts.format == LogFormat::kBin) {
+    fields |= kBinTimestamps | kBinTid | kBinComm;
+  }
+  popts.rich_events = fields != 0;
+  popts.with_ret = opts.ret;
   popts.execve_nr = SyscallNumber(HostArch(), "execve").value_or(59);
   popts.execveat_nr = SyscallNumber(HostArch(), "execveat").value_or(322);
   absl::StatusOr<std::unique_ptr<Probe>> probe_or = Probe::Create(popts);
@@ -328,9 +340,17 @@ int Run(const Options& cli) {
       opts.log_path == "-" ? "standard output" : opts.log_path.c_str());
 
   (*writer)->SetRotation(opts.rotate_bytes, opts.rotate_keep);
+  if (opts.format == LogFormat::kBin) {
+    if (absl::Status s = (*writer)->SetPreamble(MakeBinHeader(
+            HostArch(), pidns->dev, pidns->ino, fields));
+        !s.ok()) {
+      return Fail(kWriteFailed, s);
+    }
+  }
   SyscallSummary summary;
   StreamOptions sopts;
   sopts.format = opts.format;
+  sopts.fields = fields;
   sopts.summary = opts.summary ? &summary : nullptr;
   if (opts.duration_ms > 0) sopts.duration = absl::Milliseconds(opts.duration_ms);
   sopts.delimiter = opts.delimiter;
@@ -358,8 +378,7 @@ int Run(const Options& cli) {
   }
   std::fprintf(stderr,
                "sysstream: %llu events written to %s, %llu lost, %.2f s (%s)\n",
-               static_cast<unsigned long long>((*writer)->records_written() -
-                                               stats->gap_markers),
+               static_cast<unsigned long long>(stats->events),
                opts.log_path == "-" ? "standard output" : opts.log_path.c_str(),
                static_cast<unsigned long long>(stats->lost), stats->seconds,
                why.c_str());

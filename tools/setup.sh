@@ -18,6 +18,11 @@ PACKAGES=(
   nlohmann-json3-dev
   # Tests.
   googletest libgtest-dev libgmock-dev util-linux procps
+  # Container tests (tests/container): engines that load and run the image.
+  podman runc docker.io
+  # Kernel matrix (tests/vm): qemu (TCG) and a static busybox for the
+  # initramfs; Debian kernels are fetched by tools/vm/fetch-kernels.sh.
+  qemu-system-x86 busybox-static
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -49,6 +49,10 @@ enum class OptionId {
   kDuration,
   kRotateSize,
   kRotateKeep,
+  kTimestamps,
+  kTid,
+  kComm,
+  kRet,
 };
 
 struct OptionSpec {
@@ -83,6 +87,10 @@ constexpr OptionSpec kOptionSpecs[] = {
     {"duration", '\0', true, OptionId::kDuration},
     {"rotate-size", '\0', true, OptionId::kRotateSize},
     {"rotate-keep", '\0', true, OptionId::kRotateKeep},
+    {"timestamps", '\0', false, OptionId::kTimestamps},
+    {"tid", '\0', false, OptionId::kTid},
+    {"comm", '\0', false, OptionId::kComm},
+    {"ret", '\0', false, OptionId::kRet},
 };
 
 const OptionSpec* FindLong(absl::string_view name) {
@@ -395,10 +403,25 @@ absl::Status Apply(const OptionSpec& spec, absl::string_view spelled,
         options.format = LogFormat::kText;
       } else if (value == "jsonl") {
         options.format = LogFormat::kJsonl;
+      } else if (value == "bin") {
+        options.format = LogFormat::kBin;
       } else {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "invalid format '", Shown(value), "': expected raw, text or jsonl"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid format '", Shown(value),
+                         "': expected raw, text, jsonl or bin"));
       }
+      break;
+    case OptionId::kTimestamps:
+      options.timestamps = true;
+      break;
+    case OptionId::kTid:
+      options.tid = true;
+      break;
+    case OptionId::kComm:
+      options.comm = true;
+      break;
+    case OptionId::kRet:
+      options.ret = true;
       break;
     case OptionId::kSummary:
       options.summary = true;
@@ -615,8 +638,15 @@ Containers (each repeatable; combine freely with PIDs):
 
 Output:
       --format FMT      raw (default: the original's hex records), text
-                        (one readable line per event) or jsonl (one JSON
+                        (one readable line per event), jsonl (one JSON
                         object per line: pid, nr, syscall; gaps as "gap")
+                        or bin (48-byte little-endian records after a
+                        64-byte header; the fastest, all fields kept)
+      --timestamps      text/jsonl: time of each call (CLOCK_BOOTTIME)
+      --tid             text/jsonl: the thread id
+      --comm            text/jsonl: the thread's name
+      --ret             return value (errno name) and duration of each call;
+                        text/jsonl lines then appear when calls return
   -c, --summary         at exit, print calls per pid and syscall on stderr
       --summary-file F  write that table to F instead
       --duration TIME   stop after TIME (30s, 5m, 1h, 500ms)

@@ -26,7 +26,7 @@ enum class ExistingLog {
   kAppend,     // --append
 };
 
-enum class LogFormat { kRaw, kText, kJsonl };
+enum class LogFormat { kRaw, kText, kJsonl, kBin };
 
 struct Options {
   std::string log_path = "sysstream.log";  // -f/--file ("-" is stdout)
@@ -53,6 +53,10 @@ struct Options {
   std::vector<std::string> cgroups;     // -g/--cgroup PATH, repeatable
   std::string host_root;                // --host-root; empty: detect
   LogFormat format = LogFormat::kRaw;   // --format
+  bool timestamps = false;              // --timestamps
+  bool tid = false;                     // --tid
+  bool comm = false;                    // --comm
+  bool ret = false;                     // --ret
   bool summary = false;                 // -c/--summary
   std::string summary_path;             // --summary-file; empty: stderr
   int64_t duration_ms = 0;              // --duration; 0: until stopped

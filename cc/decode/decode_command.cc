@@ -8,7 +8,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cc/sink/bin_format.h"
 #include "cc/sink/decode.h"
+#include "cc/sink/pairing.h"
 #include "cc/sink/event.h"
 #include "cc/sink/summary.h"
 #include "cc/syscalls/syscalls.h"
@@ -19,8 +21,8 @@ std::string DecodeHelpText() {
   return R"(Usage: sysstream decode [--format text|jsonl|summary|raw]
                         [--arch x86_64|arm64] [FILE|-]
 
-Reads a raw sysstream log (or one written by the original utility) from
-FILE or standard input and prints it: text (default: one line per event),
+Reads a raw or bin sysstream log (or a raw one written by the original
+utility) from FILE or standard input and prints it: text (default: one line per event),
 jsonl (one JSON object per line), summary (calls per pid and syscall) or raw
 (re-delimited by tabs). --arch names the syscalls of another machine's log
 (default: this machine's). Gap markers print as "-- N records lost --".
@@ -32,6 +34,7 @@ byte offset (exit status 11), after everything before it was printed.
 absl::Status RunDecode(const std::vector<std::string>& args, std::FILE* out) {
   std::string format = "text";
   Arch arch = HostArch();
+  bool arch_given = false;
   std::string path = "-";
   bool have_path = false;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -61,6 +64,7 @@ absl::Status RunDecode(const std::vector<std::string>& args, std::FILE* out) {
       format = value;
     } else if (arg == "--arch" || absl::StartsWith(arg, "--arch=")) {
       if (absl::Status s = take("--arch"); !s.ok()) return s;
+      arch_given = true;
       if (value == "x86_64" || value == "amd64") {
         arch = Arch::kX86_64;
       } else if (value == "arm64" || value == "aarch64") {
@@ -94,20 +98,76 @@ absl::Status RunDecode(const std::vector<std::string>& args, std::FILE* out) {
   }
   SyscallSummary summary;
   std::string line;
-  absl::Status status = DecodeRawLog(*in, [&](uint64_t record) {
-    const Event e = EventFromRecord(record);
+  auto emit = [&](const Event& e) {
     if (format == "summary") {
       summary.Add(e);
       return;
     }
-    if (format == "raw") {
-      line = absl::StrCat(absl::Hex(record), "\t");
-    } else {
-      line = format == "text" ? FormatText(e, arch) : FormatJson(e, arch);
-      line += '\n';
-    }
+    line = format == "text" ? FormatText(e, arch) : FormatJson(e, arch);
+    line += '\n';
     std::fwrite(line.data(), 1, line.size(), out);
-  });
+  };
+  auto emit_raw = [&](uint64_t record) {
+    line = absl::StrCat(absl::Hex(record), "\t");
+    std::fwrite(line.data(), 1, line.size(), out);
+  };
+  absl::Status status;
+  if (in->peek() == kBinMagic[0]) {
+    // A bin log: header, then fixed-size events.
+    BinHeader header;
+    in->read(reinterpret_cast<char*>(&header), sizeof(header));
+    if (in->gcount() != sizeof(header) ||
+        std::memcmp(header.magic, kBinMagic, sizeof(kBinMagic)) != 0) {
+      return absl::DataLossError("not a sysstream log: bad bin header");
+    }
+    if (header.version != kBinVersion ||
+        header.header_size != sizeof(BinHeader) ||
+        header.record_size != sizeof(sysstream_event)) {
+      return absl::DataLossError(absl::StrCat(
+          "unsupported bin log: version ", header.version, ", record size ",
+          header.record_size));
+    }
+    if (!arch_given) {
+      arch = header.arch == ElfMachine(Arch::kArm64) ? Arch::kArm64
+                                                       : Arch::kX86_64;
+    }
+    EventPairer pairer(header.fields, emit);
+    uint64_t offset = sizeof(header);
+    for (uint64_t n = 1;; ++n) {
+      sysstream_event ev;
+      in->read(reinterpret_cast<char*>(&ev), sizeof(ev));
+      const std::streamsize got = in->gcount();
+      if (got == 0) break;
+      if (got != sizeof(ev)) {
+        status = absl::DataLossError(absl::StrCat(
+            "truncated last record at byte ", offset, " (record ", n, "): ",
+            got, " of ", sizeof(ev), " bytes"));
+        break;
+      }
+      if (ev.kind < SYSSTREAM_EV_ENTER || ev.kind > SYSSTREAM_EV_GAP ||
+          ev.size != sizeof(ev)) {
+        status = absl::DataLossError(absl::StrCat(
+            "invalid record at byte ", offset, " (record ", n, "): kind ",
+            ev.kind, ", size ", ev.size));
+        break;
+      }
+      if (format == "raw") {
+        if (ev.kind != SYSSTREAM_EV_EXIT) emit_raw(ev.record);
+      } else {
+        pairer.Add(ev);
+      }
+      offset += sizeof(ev);
+    }
+    pairer.Flush();
+  } else {
+    status = DecodeRawLog(*in, [&](uint64_t record) {
+      if (format == "raw") {
+        emit_raw(record);
+      } else {
+        emit(EventFromRecord(record));
+      }
+    });
+  }
   if (format == "summary") {
     const std::string table = summary.Table(arch);
     std::fwrite(table.data(), 1, table.size(), out);

@@ -101,10 +101,16 @@ absl::Status CheckBtf(const std::string& custom) {
 }  // namespace
 
 int OnRingRecord(void* ctx, void* data, size_t size) {
-  if (size < sizeof(sysstream_record)) return 0;
-  sysstream_record record;
-  std::memcpy(&record, data, sizeof(record));
-  static_cast<Probe*>(ctx)->sink_->OnRecord(record);
+  RecordSink* sink = static_cast<Probe*>(ctx)->sink_;
+  if (size == sizeof(sysstream_event)) {
+    sysstream_event event;
+    std::memcpy(&event, data, sizeof(event));
+    sink->OnEvent(event);
+  } else if (size >= sizeof(sysstream_record)) {
+    sysstream_record record;
+    std::memcpy(&record, data, sizeof(record));
+    sink->OnRecord(record);
+  }
   return 0;
 }
 
@@ -145,7 +151,10 @@ absl::StatusOr<std::unique_ptr<Probe>> Probe::Create(
   uint32_t batch = options.wakeup_batch;
   if (batch == 0) {
     // Wake the consumer by the time the ring is about 1/8 full on all CPUs.
-    uint64_t slots = options.ring_bytes / 16;  // 8-byte header + record
+    // Each entry is an 8-byte header plus the record or event.
+    const bool rich = options.rich_events || options.with_ret;
+    uint64_t slots = options.ring_bytes /
+                     (8 + (rich ? sizeof(sysstream_event) : sizeof(uint64_t)));
     batch = static_cast<uint32_t>(slots / 8 / probe->ncpus_);
     if (batch == 0) batch = 1;
   }
@@ -184,6 +193,8 @@ absl::StatusOr<std::unique_ptr<Probe>> Probe::Create(
       skel->rodata->syscall_traced[nr] = 1;
     }
   }
+  skel->rodata->rich_events = options.rich_events || options.with_ret;
+  skel->rodata->with_ret = options.with_ret;
   skel->rodata->execve_nr = options.execve_nr;
   skel->rodata->execveat_nr = options.execveat_nr;
 
@@ -196,6 +207,7 @@ absl::StatusOr<std::unique_ptr<Probe>> Probe::Create(
   bpf_program__set_autoload(skel->progs.handle_fork,
                             options.follow && !options.trace_all);
   bpf_program__set_autoload(skel->progs.handle_exit, !options.trace_all);
+  bpf_program__set_autoload(skel->progs.handle_sys_exit, options.with_ret);
 
   if (int err = sysstream_bpf__load(skel); err) {
     return ErrnoStatus(-err, "load BPF programs");

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "bpf/sysstream.h"
 
 struct sysstream_bpf;
 struct ring_buffer;
@@ -40,6 +41,8 @@ struct ProbeOptions {
   std::vector<ProbeCgroup> cgroups;  // in-kernel cgroup filter (v2)
   // In-kernel syscall filter: if non-empty, only these numbers are recorded.
   std::vector<uint32_t> syscalls;
+  bool rich_events = false;  // 48-byte events: time, tid, comm
+  bool with_ret = false;     // also an event at each return (implies rich)
   uint32_t execve_nr = 59;           // this arch's execve and execveat
   uint32_t execveat_nr = 322;
 };
@@ -48,7 +51,10 @@ struct ProbeOptions {
 class RecordSink {
  public:
   virtual ~RecordSink() = default;
+  // A bare record or a gap marker (raw mode; gap markers in every mode).
   virtual void OnRecord(uint64_t record) = 0;
+  // A rich event (ProbeOptions::rich_events).
+  virtual void OnEvent(const sysstream_event& event) = 0;
 };
 
 class Probe {

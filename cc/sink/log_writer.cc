@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 
@@ -109,12 +110,35 @@ absl::Status LogWriter::OpenFd(int extra_flags) {
   return absl::OkStatus();
 }
 
+absl::Status LogWriter::SetPreamble(std::string preamble) {
+  preamble_ = std::move(preamble);
+  return WritePreamble();
+}
+
+absl::Status LogWriter::WritePreamble() {
+  if (preamble_.empty() || file_bytes_ > 0) return absl::OkStatus();
+  size_t done = 0;
+  while (done < preamble_.size()) {
+    ssize_t n = write(fd_, preamble_.data() + done, preamble_.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      status_ = absl::ResourceExhaustedError(absl::StrCat(
+          "writing log '", path_, "': ", std::strerror(errno)));
+      return status_;
+    }
+    done += static_cast<size_t>(n);
+  }
+  file_bytes_ += preamble_.size();
+  return absl::OkStatus();
+}
+
 absl::Status LogWriter::Reopen() {
   FlushBuffer();
   if (!owns_fd_ || !status_.ok()) return status_;
   if (regular_file_) fsync(fd_);
   absl::Status s = OpenFd(O_APPEND);
   if (!s.ok()) status_ = s;
+  if (status_.ok()) (void)WritePreamble();
   return status_;
 }
 
@@ -131,7 +155,8 @@ absl::Status LogWriter::Rotate() {
   }
   if (rotate_keep_ == 0) unlink(path_.c_str());
   ++rotations_;
-  return OpenFd(O_TRUNC);
+  if (absl::Status s = OpenFd(O_TRUNC); !s.ok()) return s;
+  return WritePreamble();
 }
 
 LogWriter::~LogWriter() {

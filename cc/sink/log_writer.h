@@ -66,6 +66,10 @@ class LogWriter {
   }
   uint64_t rotations() const { return rotations_; }
 
+  // Written at the start of every new (empty) file: the bin format's header.
+  // Call before the first record.
+  absl::Status SetPreamble(std::string preamble);
+
   // Records that reached the file.
   uint64_t records_written() const { return records_written_; }
   // Records formatted but dropped after a write error.
@@ -78,6 +82,7 @@ class LogWriter {
   LogWriter() = default;
   void FlushBuffer();
   absl::Status OpenFd(int extra_flags);
+  absl::Status WritePreamble();
   absl::Status Rotate();
 
   int fd_ = -1;
@@ -93,6 +98,7 @@ class LogWriter {
   uint64_t rotate_bytes_ = 0;
   uint32_t rotate_keep_ = 0;
   uint64_t rotations_ = 0;
+  std::string preamble_;
   absl::Status status_;
 };
 

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cc/sink/event.h"
+#include "cc/sink/pairing.h"
 #include "cc/sink/raw_format.h"
 #include "cc/sink/verbose_format.h"
 
@@ -58,7 +59,7 @@ void WriteAll(int fd, const std::string& s) {
   }
 }
 
-// Formats each record into the log (and, with -v, a readable line).
+// Formats each record or event into the log (and, with -v, a readable line).
 class LogSink : public RecordSink {
  public:
   LogSink(LogWriter& writer, const StreamOptions& options)
@@ -68,34 +69,48 @@ class LogSink : public RecordSink {
         delimiter_(options.delimiter),
         max_size_(MaxRawRecordSize(delimiter_)),
         verbose_(options.verbose),
-        verbose_fd_(options.verbose_fd) {}
+        verbose_fd_(options.verbose_fd),
+        pairer_(options.fields, [this](const Event& e) { Emit(e); }) {}
 
+  // A bare record (raw mode) or a gap marker (every mode).
   void OnRecord(uint64_t record) override {
-    if (IsGapMarker(record)) {
+    const bool gap = IsGapMarker(record);
+    if (gap) {
       lost_ += RecordSyscall(record);
       ++gap_markers_;
     } else {
       ++events_;
+      Verbose(record);
     }
     if (format_ == LogFormat::kRaw) {
-      char* out = writer_.Reserve(max_size_);
-      writer_.Commit(FormatRaw(record, delimiter_, out));
-    } else {
-      const Event e = EventFromRecord(record);
-      std::string line = format_ == LogFormat::kText
-                             ? FormatText(e, HostArch())
-                             : FormatJson(e, HostArch());
-      line += '\n';
-      char* out = writer_.Reserve(line.size());
-      std::memcpy(out, line.data(), line.size());
-      writer_.Commit(line.size());
+      WriteRaw(record);
+    } else if (format_ == LogFormat::kBin) {
+      sysstream_event ev = {};
+      ev.kind = gap ? SYSSTREAM_EV_GAP : SYSSTREAM_EV_ENTER;
+      ev.size = sizeof(ev);
+      ev.record = record;
+      WriteBin(ev);
     }
-    if (summary_ != nullptr) summary_->Add(EventFromRecord(record));
-    if (verbose_) {
-      verbose_text_ += FormatVerbose(record);
-      if (verbose_text_.size() > (64 << 10)) FlushVerbose();
+    if (gap) {
+      pairer_.Gap(RecordSyscall(record));
+    } else {
+      Emit(EventFromRecord(record));
     }
   }
+
+  // A rich event: entries count as events; returns complete them.
+  void OnEvent(const sysstream_event& ev) override {
+    if (ev.kind == SYSSTREAM_EV_ENTER) {
+      ++events_;
+      Verbose(ev.record);
+      if (format_ == LogFormat::kRaw) WriteRaw(ev.record);
+    }
+    if (format_ == LogFormat::kBin) WriteBin(ev);
+    pairer_.Add(ev);
+  }
+
+  // At stop: calls that never returned.
+  void Finish() { pairer_.Flush(); }
 
   void FlushVerbose() {
     WriteAll(verbose_fd_, verbose_text_);
@@ -107,6 +122,36 @@ class LogSink : public RecordSink {
   uint64_t gap_markers() const { return gap_markers_; }
 
  private:
+  void WriteRaw(uint64_t record) {
+    char* out = writer_.Reserve(max_size_);
+    writer_.Commit(FormatRaw(record, delimiter_, out));
+  }
+
+  void WriteBin(const sysstream_event& ev) {
+    char* out = writer_.Reserve(sizeof(ev));
+    std::memcpy(out, &ev, sizeof(ev));
+    writer_.Commit(sizeof(ev));
+  }
+
+  // A finished event: a line in text/jsonl, a row in the summary.
+  void Emit(const Event& e) {
+    if (format_ == LogFormat::kText || format_ == LogFormat::kJsonl) {
+      line_ = format_ == LogFormat::kText ? FormatText(e, HostArch())
+                                          : FormatJson(e, HostArch());
+      line_ += '\n';
+      char* out = writer_.Reserve(line_.size());
+      std::memcpy(out, line_.data(), line_.size());
+      writer_.Commit(line_.size());
+    }
+    if (summary_ != nullptr) summary_->Add(e);
+  }
+
+  void Verbose(uint64_t record) {
+    if (!verbose_) return;
+    verbose_text_ += FormatVerbose(record);
+    if (verbose_text_.size() > (64 << 10)) FlushVerbose();
+  }
+
   LogWriter& writer_;
   const LogFormat format_;
   SyscallSummary* const summary_;
@@ -114,7 +159,9 @@ class LogSink : public RecordSink {
   const size_t max_size_;
   const bool verbose_;
   const int verbose_fd_;
+  EventPairer pairer_;
   std::string verbose_text_;
+  std::string line_;
   uint64_t events_ = 0;
   uint64_t lost_ = 0;
   uint64_t gap_markers_ = 0;
@@ -239,6 +286,7 @@ absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
     sink.OnRecord(MakeRecord(kGapPid, n));
     leftover -= n;
   }
+  sink.Finish();
   if (options.verbose) sink.FlushVerbose();
   stats.write_status = writer.Sync();
   if (progress_shown) WriteAll(2, "\r\033[K");

@@ -23,6 +23,7 @@ struct StreamOptions {
   LogFormat format = LogFormat::kRaw;
   std::string delimiter = "\t";  // raw format only
   SyscallSummary* summary = nullptr;  // counts every event if set
+  uint32_t fields = 0;  // BinFields shown in text/jsonl (rich events)
   bool verbose = false;  // a readable line per event on verbose_fd
   int verbose_fd = 1;
   bool progress = false;  // a one-line progress display on stderr

@@ -81,7 +81,7 @@ std::string StringAt(const json& obj, const char* key) {
 
 // Container names and ids are [A-Za-z0-9_.-]; pods add nothing else.
 bool IsSafeName(absl::string_view s) {
-  if (s.empty() || s.size() > 253) return false;
+  if (s.empty() || s.size() > 253 || s == "." || s == "..") return false;
   for (char c : s) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' &&
         c != '.' && c != '-') {
@@ -184,7 +184,12 @@ void AddContainerdTasks(const RuntimeConfig& config,
     for (const std::string& id : ListDir(base + "/" + ns)) {
       const std::string dir = absl::StrCat(base, "/", ns, "/", id);
       absl::StatusOr<std::string> text = ReadBounded(dir + "/config.json");
-      if (!text.ok()) continue;  // a task being created or deleted
+      if (!text.ok()) {  // absent: a task being created or deleted
+        if (absl::IsDataLoss(text.status()) && error->ok()) {
+          *error = text.status();
+        }
+        continue;
+      }
       absl::StatusOr<Container> c = ParseOciAnnotations(*text);
       if (!c.ok()) {
         if (error->ok()) {
@@ -212,7 +217,12 @@ void AddStorageContainers(const RuntimeConfig& config,
   for (const char* index :
        {"/var/lib/containers/storage/overlay-containers/containers.json"}) {
     absl::StatusOr<std::string> text = ReadBounded(Under(config, index));
-    if (!text.ok()) continue;
+    if (!text.ok()) {
+      if (absl::IsDataLoss(text.status()) && error->ok()) {
+        *error = text.status();
+      }
+      continue;
+    }
     json j = json::parse(*text, nullptr, false);
     if (j.is_discarded() || !j.is_array()) {
       if (error->ok()) {
@@ -235,7 +245,12 @@ void AddStorageContainers(const RuntimeConfig& config,
   for (const std::string& id : ListDir(base)) {
     const std::string dir = absl::StrCat(base, "/", id, "/userdata");
     absl::StatusOr<std::string> text = ReadBounded(dir + "/config.json");
-    if (!text.ok()) continue;
+    if (!text.ok()) {
+      if (absl::IsDataLoss(text.status()) && error->ok()) {
+        *error = text.status();
+      }
+      continue;
+    }
     absl::StatusOr<Container> c = ParseOciAnnotations(*text);
     if (!c.ok()) {
       if (error->ok()) {
@@ -316,21 +331,36 @@ absl::StatusOr<Container> ParseDockerInspect(absl::string_view body) {
     return absl::DataLossError("docker reply lacks Id or State");
   }
   auto pid = st->find("Pid");
-  if (pid != st->end() && pid->is_number_unsigned()) {
-    c.pid = pid->get<uint32_t>();
-  } else if (pid != st->end() && pid->is_number_integer() &&
-             pid->get<int64_t>() >= 0) {
-    c.pid = static_cast<uint32_t>(pid->get<int64_t>());
+  if (pid != st->end() && pid->is_number_integer()) {
+    const int64_t v = pid->is_number_unsigned()
+                          ? static_cast<int64_t>(std::min<uint64_t>(
+                                pid->get<uint64_t>(), INT64_MAX))
+                          : pid->get<int64_t>();
+    // PID_MAX_LIMIT is 2^22: anything above is not a pid; negative or 0
+    // means not running.
+    if (v > (1 << 22)) {
+      return absl::DataLossError(
+          absl::StrCat("docker reply has an impossible State.Pid ", v));
+    }
+    c.pid = v > 0 ? static_cast<uint32_t>(v) : 0;
   }
   return c;
 }
 
+// Every container the state directories name; `error` gets the first
+// malformed state seen.
+std::vector<Container> CollectState(const RuntimeConfig& config,
+                                    absl::Status* error) {
+  std::vector<Container> out;
+  AddContainerdTasks(config, &out, error);
+  AddStorageContainers(config, &out, error);
+  return out;
+}
+
 absl::StatusOr<std::vector<Container>> ListStateContainers(
     const RuntimeConfig& config) {
-  std::vector<Container> out;
   absl::Status error;
-  AddContainerdTasks(config, &out, &error);
-  AddStorageContainers(config, &out, &error);
+  std::vector<Container> out = CollectState(config, &error);
   if (out.empty() && !error.ok()) return error;
   return out;
 }
@@ -359,14 +389,16 @@ absl::StatusOr<Container> FindContainer(absl::string_view query,
           "docker socket ", socket, " answered HTTP ", r->status));
     }
   }
-  absl::StatusOr<std::vector<Container>> state = ListStateContainers(config);
-  if (!state.ok()) return state.status();
-  for (const Container& c : *state) {
+  absl::Status state_error;
+  const std::vector<Container> state = CollectState(config, &state_error);
+  for (const Container& c : state) {
     if (!Matches(c, query)) continue;
     bool dup = false;
     for (const Container& f : found) dup = dup || f.id == c.id;
     if (!dup) found.push_back(c);
   }
+  // A malformed state file may be the very container asked for.
+  if (found.empty() && !state_error.ok()) return state_error;
   if (found.empty()) {
     return absl::NotFoundError(absl::StrCat(
         "no container '", query,
@@ -394,14 +426,15 @@ absl::StatusOr<std::vector<Container>> FindPod(absl::string_view pod,
     return absl::InvalidArgumentError(
         absl::StrCat("invalid pod '", pod, "': expected NAMESPACE/NAME"));
   }
-  absl::StatusOr<std::vector<Container>> state = ListStateContainers(config);
-  if (!state.ok()) return state.status();
+  absl::Status state_error;
+  const std::vector<Container> state = CollectState(config, &state_error);
   std::vector<Container> out;
-  for (const Container& c : *state) {
+  for (const Container& c : state) {
     if (c.pod_namespace == parts[0] && c.pod_name == parts[1] && c.pid != 0) {
       out.push_back(c);
     }
   }
+  if (out.empty() && !state_error.ok()) return state_error;
   if (out.empty()) {
     return absl::NotFoundError(absl::StrCat(
         "no running containers of pod '", pod, "' (looked in containerd, "

@@ -474,7 +474,7 @@ TEST(ParseOptionsTest, FormatsSummaryDurationRotation) {
   EXPECT_EQ(ParseOk({"--format", "text"}).format, LogFormat::kText);
   EXPECT_EQ(ParseOk({"--format=jsonl"}).format, LogFormat::kJsonl);
   EXPECT_EQ(ParseError({"--format", "xml"}),
-            "invalid format 'xml': expected raw, text or jsonl");
+            "invalid format 'xml': expected raw, text, jsonl or bin");
   EXPECT_TRUE(ParseOk({"-c"}).summary);
   Options sf = ParseOk({"--summary-file", "/tmp/s"});
   EXPECT_TRUE(sf.summary);

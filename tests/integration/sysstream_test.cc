@@ -616,6 +616,67 @@ TEST(LongRuns, SighupReopenAndRotationLoseNoRecord) {
   }
 }
 
+TEST(Formats, RetTidCommAndTimestampsPairedInTheKernelStream) {
+  const std::string log = TempPath("ret.jsonl");
+  Tracer t = Tracer::Start({"--format", "jsonl", "--ret", "--tid", "--comm",
+                            "--timestamps", "-f", log, "--", g_workload,
+                            "fail"});
+  t.Finish();
+  EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+  std::vector<std::string> lines = absl::StrSplit(ReadFile(log), '\n');
+  ASSERT_GE(lines.size(), 5u);
+  ASSERT_EQ(lines.back(), "");
+  lines.pop_back();
+  // The workload's own part is last: openat → ENOENT, close(-1) → EBADF,
+  // getppid → a pid, exit_group never returns.
+  std::vector<std::string> tail(lines.end() - 4, lines.end());
+  EXPECT_THAT(tail[0], ::testing::MatchesRegex(
+                           "\\{\"pid\":[0-9]+,\"nr\":257,\"syscall\":"
+                           "\"openat\",\"ts_ns\":[0-9]+,\"tid\":[0-9]+,"
+                           "\"comm\":\"workload\",\"ret\":-2,\"errno\":"
+                           "\"ENOENT\",\"duration_ns\":[0-9]+\\}"));
+  EXPECT_THAT(tail[1], HasSubstr("\"syscall\":\"close\""));
+  EXPECT_THAT(tail[1], HasSubstr("\"ret\":-9,\"errno\":\"EBADF\""));
+  EXPECT_THAT(tail[2], HasSubstr("\"syscall\":\"getppid\""));
+  // Its parent is sysstream, which started it.
+  EXPECT_THAT(tail[2], HasSubstr(absl::StrCat("\"ret\":", t.proc.pid, ",")));
+  EXPECT_THAT(tail[3], HasSubstr("\"syscall\":\"exit_group\""));
+  EXPECT_THAT(tail[3], Not(HasSubstr("\"ret\"")));
+  // The first line is the execve, returning 0.
+  EXPECT_THAT(lines[0], HasSubstr("\"syscall\":\"execve\""));
+  EXPECT_THAT(lines[0], HasSubstr("\"ret\":0,"));
+}
+
+TEST(Formats, BinLogDecodesToTheSameText) {
+  const std::string bin = TempPath("run.bin");
+  Tracer t = Tracer::Start({"--format", "bin", "--ret", "-f", bin, "--",
+                            g_workload, "fail"});
+  t.Finish();
+  EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+  std::string data = ReadFile(bin);
+  ASSERT_GE(data.size(), 64u);
+  EXPECT_EQ(data.substr(0, 8), "SYSSTRM\n");
+  EXPECT_EQ((data.size() - 64) % 48, 0u);
+  SpawnOptions o;
+  o.pipe_out = true;
+  Child d = Spawn({g_sysstream, "decode", "--format", "text", bin}, o);
+  std::string out = ReadAll(d.out);
+  EXPECT_EQ(Wait(d.pid), 0);
+  EXPECT_THAT(out, ::testing::ContainsRegex(
+                       "\\(workload\\) openat\\(257\\) = -2 ENOENT <"));
+  EXPECT_THAT(out, ::testing::ContainsRegex("close\\(3\\) = -9 EBADF <"));
+  // Cut mid-record: an error naming the offset, after the whole records.
+  const std::string cut = TempPath("cut.bin");
+  std::ofstream(cut, std::ios::binary) << data.substr(0, 64 + 48 + 10);
+  Child c = Spawn({g_sysstream, "decode", cut}, SpawnOptions{true, true, true});
+  close(c.in);
+  std::string cut_out = ReadAll(c.out);
+  std::string cut_err = ReadAll(c.err);
+  EXPECT_EQ(Wait(c.pid), 11);
+  EXPECT_EQ(std::count(cut_out.begin(), cut_out.end(), '\n'), 1L);
+  EXPECT_THAT(cut_err, HasSubstr("truncated last record at byte 112 (record 2)"));
+}
+
 TEST(Trace, CommandExitStatusIsPassedOn) {
   const std::string log = TempPath("status.log");
   Tracer t = Tracer::Start({"-f", log, "--", "/bin/sh", "-c", "exit 7"});

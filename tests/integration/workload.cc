@@ -39,7 +39,7 @@ void* ThreadMain(void* arg) {
 int Usage() {
   std::fprintf(stderr,
                "usage: workload seq N | nowait-seq N | threads T M | "
-               "pingpong N | forkexec | child | burst N\n");
+               "pingpong N | forkexec | child | burst N | fail\n");
   return 2;
 }
 
@@ -114,6 +114,13 @@ int main(int argc, char** argv) {
       ExitGroup(92);
     }
     syscall(SYS_wait4, child, nullptr, 0, nullptr);
+    ExitGroup(0);
+  }
+  if (mode == "fail") {
+    // openat of a missing file (ENOENT), close(-1) (EBADF), getppid.
+    syscall(SYS_openat, AT_FDCWD, "/nonexistent-sysstream-test", O_RDONLY);
+    syscall(SYS_close, -1);
+    syscall(SYS_getppid);
     ExitGroup(0);
   }
   if (mode == "child") {
