@@ -72,7 +72,11 @@ Event EventFromRecord(uint64_t record) {
 }
 
 std::string SyscallLabel(const Event& e, Arch arch) {
-  if (e.compat) return absl::StrCat("ia32:", e.nr);
+  if (e.compat) {
+    absl::string_view name = SyscallName(Arch::kI386, e.nr);
+    return name.empty() ? absl::StrCat("ia32:syscall_", e.nr)
+                        : absl::StrCat("ia32:", name);
+  }
   absl::string_view name = SyscallName(arch, e.nr);
   if (name.empty()) return absl::StrCat("syscall_", e.nr);
   return std::string(name);

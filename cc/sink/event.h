@@ -40,7 +40,8 @@ std::string FormatText(const Event& e, Arch arch);
 // {"gap": N}.
 std::string FormatJson(const Event& e, Arch arch);
 
-// The syscall's name, "ia32:N" for compat calls, "syscall_N" if unknown.
+// The syscall's name; "ia32:NAME" for compat calls (i386 table);
+// "syscall_N" if unknown.
 std::string SyscallLabel(const Event& e, Arch arch);
 
 }  // namespace sysstream

@@ -41,6 +41,8 @@ import tempfile
 # <asm/bitsperlong.h> (stripped below so no host asm header is read).
 ARCH_MACROS = {
     "x86_64": [("__BITS_PER_LONG", "64")],
+    # ia32 processes on x86_64 (compat syscalls), from asm/unistd_32.h.
+    "i386": [("__BITS_PER_LONG", "32")],
     "arm64": [
         ("__BITS_PER_LONG", "64"),
         ("__ARCH_WANT_RENAMEAT", ""),
@@ -53,7 +55,7 @@ ARCH_MACROS = {
 }
 
 # C++ identifiers used for each architecture's arrays.
-ARCH_IDENT = {"x86_64": "X86_64", "arm64": "Arm64"}
+ARCH_IDENT = {"x86_64": "X86_64", "i386": "I386", "arm64": "Arm64"}
 
 # `__NR_*` macros that are not system calls.
 NOT_SYSCALLS = {

@@ -20,6 +20,8 @@ Tables TablesFor(Arch arch) {
       return {kX86_64ByNumber, kX86_64ByName};
     case Arch::kArm64:
       return {kArm64ByNumber, kArm64ByName};
+    case Arch::kI386:
+      return {kI386ByNumber, kI386ByName};
   }
   return {};
 }
@@ -32,6 +34,8 @@ absl::string_view ArchName(Arch arch) {
       return "x86_64";
     case Arch::kArm64:
       return "arm64";
+    case Arch::kI386:
+      return "i386";
   }
   return "unknown";
 }

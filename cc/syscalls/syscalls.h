@@ -15,7 +15,8 @@
 
 namespace sysstream {
 
-enum class Arch { kX86_64, kArm64 };
+// kI386 is the table of ia32 (compat) syscalls on x86_64 hosts.
+enum class Arch { kX86_64, kArm64, kI386 };
 
 // The architecture this binary was compiled for.
 constexpr Arch HostArch() {
@@ -28,7 +29,7 @@ constexpr Arch HostArch() {
 #endif
 }
 
-// "x86_64" or "arm64".
+// "x86_64", "arm64" or "i386".
 absl::string_view ArchName(Arch arch);
 
 // Name of syscall `nr` on `arch` (e.g. "openat"), or an empty string_view if

@@ -41,6 +41,7 @@ using ::testing::Not;
 
 std::string g_sysstream;  // path to the binary under test
 std::string g_workload;   // path to tests/integration/workload
+std::string g_ia32;       // a 32-bit program (tests/integration/ia32.c)
 
 // x86_64 syscall numbers used below.
 constexpr uint32_t kRead = 0, kWrite = 1, kClose = 3, kClone = 56, kExecve = 59,
@@ -677,6 +678,30 @@ TEST(Formats, BinLogDecodesToTheSameText) {
   EXPECT_THAT(cut_err, HasSubstr("truncated last record at byte 112 (record 2)"));
 }
 
+TEST(Compat, Ia32SyscallsAreMarkedAndNamedFromTheI386Table) {
+  ASSERT_FALSE(g_ia32.empty());
+  const std::string log = TempPath("ia32.log");
+  Tracer t = Tracer::Start({"-f", log, "--", g_ia32});
+  t.Finish();
+  EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+  std::vector<Record> records = ParseLog(log);
+  ASSERT_EQ(records.size(), 5u);
+  // The execve is a 64-bit call (made by sysstream's child); the rest are
+  // the program's ia32 calls, marked with bit 31.
+  EXPECT_EQ(records[0].nr, kExecve);
+  for (int i = 1; i <= 3; ++i) EXPECT_EQ(records[i].nr, 0x80000000u | 64);
+  EXPECT_EQ(records[4].nr, 0x80000000u | 252);
+  SpawnOptions o;
+  o.pipe_out = true;
+  Child d = Spawn({g_sysstream, "decode", log}, o);
+  std::string out = ReadAll(d.out);
+  EXPECT_EQ(Wait(d.pid), 0);
+  const std::string p = std::to_string(records[0].pid);
+  EXPECT_EQ(out, absl::StrCat(p, " execve(59)\n", p, " ia32:getppid(64)\n", p,
+                              " ia32:getppid(64)\n", p, " ia32:getppid(64)\n",
+                              p, " ia32:exit_group(252)\n"));
+}
+
 TEST(Trace, CommandExitStatusIsPassedOn) {
   const std::string log = TempPath("status.log");
   Tracer t = Tracer::Start({"-f", log, "--", "/bin/sh", "-c", "exit 7"});
@@ -1084,6 +1109,7 @@ int main(int argc, char** argv) {
   }
   g_sysstream = argv[1];
   g_workload = argv[2];
+  if (argc > 3) g_ia32 = argv[3];
   // Absolute paths: the tests start these from other namespaces too.
   char buf[4096];
   if (realpath(g_sysstream.c_str(), buf)) g_sysstream = buf;

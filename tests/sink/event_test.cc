@@ -37,9 +37,9 @@ TEST(Event, UnknownAndCompatSyscalls) {
   Event compat = EventFromRecord((uint64_t{5} << 32) | kCompatBit | 3);
   EXPECT_TRUE(compat.compat);
   EXPECT_EQ(compat.nr, 3u);
-  EXPECT_EQ(FormatText(compat, Arch::kX86_64), "5 ia32:3(3)");
+  EXPECT_EQ(FormatText(compat, Arch::kX86_64), "5 ia32:read(3)");
   EXPECT_EQ(FormatJson(compat, Arch::kX86_64),
-            R"({"pid":5,"nr":3,"syscall":"ia32:3","compat":true})");
+            R"({"pid":5,"nr":3,"syscall":"ia32:read","compat":true})");
 }
 
 TEST(Event, RichFields) {

@@ -53,3 +53,19 @@ TEST(SyscallFilter, Errors) {
 
 }  // namespace
 }  // namespace sysstream
+
+namespace sysstream {
+namespace {
+
+// ia32 processes on x86_64 use the i386 numbers (asm/unistd_32.h).
+TEST(I386Table, KnownNumbers) {
+  EXPECT_EQ(SyscallName(Arch::kI386, 3), "read");
+  EXPECT_EQ(SyscallName(Arch::kI386, 64), "getppid");
+  EXPECT_EQ(SyscallName(Arch::kI386, 252), "exit_group");
+  EXPECT_EQ(SyscallName(Arch::kI386, 11), "execve");
+  EXPECT_EQ(SyscallNumber(Arch::kI386, "openat"), 295u);
+  EXPECT_EQ(ArchName(Arch::kI386), "i386");
+}
+
+}  // namespace
+}  // namespace sysstream
