@@ -46,6 +46,12 @@ __u64 live_targets = 0;
  * (cpu_state) are then stale, so a reused pid is never mistaken for it. */
 __u64 target_gen = 0;
 
+/* Sum of the per-CPU lost counters not yet reported in-band, and children
+ * not followed (map full): globals, so that user space reads them from
+ * memory without a bpf() call (it may have dropped its capabilities). */
+__u64 lost_pending = 0;
+__u64 follow_failed = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20); /* resized by user space before load */
@@ -96,6 +102,12 @@ static __always_inline __u32 ns_tgid(void)
 
 /* Reports earlier losses of this CPU in-band, before its next entry.
  * Returns false if even that did not fit. */
+static __always_inline void count_lost(struct sysstream_cpu_state *st)
+{
+	__sync_fetch_and_add(&st->lost, 1);
+	__sync_fetch_and_add(&lost_pending, 1);
+}
+
 static __always_inline bool report_gap(struct sysstream_cpu_state *st)
 {
 	__u64 *rec, n = st->lost;
@@ -106,12 +118,13 @@ static __always_inline bool report_gap(struct sysstream_cpu_state *st)
 		n = SYSSTREAM_GAP_MAX;
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
-		__sync_fetch_and_add(&st->lost, 1);
+		count_lost(st);
 		return false;
 	}
 	*rec = ((__u64)SYSSTREAM_GAP_PID << 32) | n;
 	bpf_ringbuf_submit(rec, BPF_RB_NO_WAKEUP);
 	__sync_fetch_and_add(&st->lost, -n);
+	__sync_fetch_and_add(&lost_pending, -n);
 	return true;
 }
 
@@ -134,7 +147,7 @@ static __always_inline void emit(struct sysstream_cpu_state *st, __u64 value)
 		return;
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
-		__sync_fetch_and_add(&st->lost, 1);
+		count_lost(st);
 		return;
 	}
 	*rec = value;
@@ -152,7 +165,7 @@ static __always_inline void emit_event(struct sysstream_cpu_state *st,
 		return;
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
-		__sync_fetch_and_add(&st->lost, 1);
+		count_lost(st);
 		return;
 	}
 	tid = (__u32)bpf_get_current_pid_tgid();
@@ -368,12 +381,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	if (bpf_map_update_elem(&target_tgids, &ctgid, &rep, BPF_NOEXIST) == 0) {
 		__sync_fetch_and_add(&live_targets, 1);
 	} else {
-		struct sysstream_cpu_state *st;
-		__u32 zero = 0;
-
-		st = bpf_map_lookup_elem(&cpu_state, &zero);
-		if (st)
-			__sync_fetch_and_add(&st->follow_failed, 1);
+		__sync_fetch_and_add(&follow_failed, 1);
 	}
 	return 0;
 }

@@ -70,7 +70,7 @@ typedef __u64 sysstream_record;
 struct sysstream_cpu_state {
 	__u64 lost;           /* reservations failed, not yet reported in-band */
 	__u64 unsignaled;     /* records since this CPU last woke the consumer */
-	__u64 follow_failed;  /* children not tracked: target map full */
+	__u64 spare;          /* unused (keeps the layout) */
 	/* The last target seen on this CPU, to skip the hash lookup while one
 	 * process runs; valid while cache_gen equals the global generation. */
 	__u32 cache_tgid;

@@ -22,6 +22,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cc/cli/options.h"
+#include "cc/common/privileges.h"
 #include "cc/decode/decode_command.h"
 #include "cc/probe/probe.h"
 #include "cc/sink/bin_format.h"
@@ -324,6 +325,11 @@ int Run(const Options& cli) {
   absl::StatusOr<std::unique_ptr<LogWriter>> writer =
       LogWriter::Open(opts.log_path, opts.existing);
   if (!writer.ok()) return Fail(kLogFile, writer.status());
+
+  // 7. From here on the stream needs no privilege: drop them all.
+  if (absl::Status s = DropAllCapabilities(); !s.ok()) {
+    return Fail(kInternal, s);
+  }
 
   std::string what =
       trace_all ? std::string("all processes")

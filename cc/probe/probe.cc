@@ -299,34 +299,12 @@ int64_t Probe::live_targets() const {
 }
 
 uint64_t Probe::TakeUnreportedLost() {
-  std::vector<sysstream_cpu_state> states(ncpus_);
-  uint32_t zero = 0;
-  const size_t size = sizeof(sysstream_cpu_state) * states.size();
-  if (bpf_map__lookup_elem(skel_->maps.cpu_state, &zero, sizeof(zero),
-                           states.data(), size, 0) != 0) {
-    return 0;
-  }
-  uint64_t lost = 0;
-  for (sysstream_cpu_state& st : states) {
-    lost += st.lost;
-    st.lost = 0;
-  }
-  bpf_map__update_elem(skel_->maps.cpu_state, &zero, sizeof(zero),
-                       states.data(), size, BPF_ANY);
-  return lost;
+  // Called after Detach: nothing adds to it any more.
+  return __atomic_exchange_n(&skel_->bss->lost_pending, 0, __ATOMIC_SEQ_CST);
 }
 
 uint64_t Probe::follow_failed() const {
-  std::vector<sysstream_cpu_state> states(ncpus_);
-  uint32_t zero = 0;
-  if (bpf_map__lookup_elem(
-          skel_->maps.cpu_state, &zero, sizeof(zero), states.data(),
-          sizeof(sysstream_cpu_state) * states.size(), 0) != 0) {
-    return 0;
-  }
-  uint64_t failed = 0;
-  for (const sysstream_cpu_state& st : states) failed += st.follow_failed;
-  return failed;
+  return __atomic_load_n(&skel_->bss->follow_failed, __ATOMIC_SEQ_CST);
 }
 
 }  // namespace sysstream

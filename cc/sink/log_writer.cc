@@ -29,6 +29,10 @@ absl::Status PathError(const std::string& path, int err) {
       return absl::AlreadyExistsError(msg);
     case EISDIR:
       return absl::FailedPreconditionError(msg);
+    case ELOOP:
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot write log '", path,
+          "': it is a symbolic link, which sysstream does not follow"));
     default:
       return absl::InternalError(msg);
   }
@@ -49,6 +53,10 @@ absl::Status CheckLogPath(const std::string& path, ExistingLog mode) {
   struct stat sb;
   // lstat: a symlink, even a dangling one, is something that exists there.
   if (lstat(path.c_str(), &sb) == 0) {
+    if (S_ISLNK(sb.st_mode) && mode != ExistingLog::kAsk) {
+      // A link planted in a shared log directory must not redirect the log.
+      return PathError(path, ELOOP);
+    }
     if (S_ISLNK(sb.st_mode) && stat(path.c_str(), &sb) != 0) {
       sb.st_mode = S_IFLNK;
     }
@@ -98,8 +106,8 @@ absl::StatusOr<std::unique_ptr<LogWriter>> LogWriter::Open(
 }
 
 absl::Status LogWriter::OpenFd(int extra_flags) {
-  int fd = open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | extra_flags,
-                0640);
+  int fd = open(path_.c_str(),
+                O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | extra_flags, 0640);
   if (fd < 0) return PathError(path_, errno);
   if (owns_fd_) close(fd_);
   fd_ = fd;

@@ -1080,6 +1080,43 @@ TEST(Trace, VerbosePrintsEachEventReadably) {
                               line("exit_group", kExitGroup)));
 }
 
+TEST(LeastPrivilege, TracingRunsWithNoCapabilitiesAndNoNewPrivs) {
+  const std::string log = TempPath("caps.log");
+  Workload w = Workload::Start({"seq", "4"});
+  Tracer t = Tracer::Start({"-f", log, std::to_string(w.proc.pid)});
+  const std::string status =
+      ReadFile(absl::StrCat("/proc/", t.proc.pid, "/status"));
+  for (const char* field : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"}) {
+    EXPECT_THAT(status, HasSubstr(absl::StrCat(field, ":\t0000000000000000\n")))
+        << field;
+  }
+  EXPECT_THAT(status, HasSubstr("NoNewPrivs:\t1\n"));
+  // ...and it still traces, drains and stops normally.
+  w.Go();
+  EXPECT_EQ(w.Finish(), 0);
+  t.Finish();
+  EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+  EXPECT_EQ(SyscallsOf(ParseLog(log), static_cast<uint32_t>(w.proc.pid)),
+            Concat(Repeat(kGetppid, 4), {kOpenat, kClose, kExitGroup}));
+}
+
+TEST(BadInput, PlantedSymlinkIsNeverFollowed) {
+  const std::string target = TempPath("victim");
+  const std::string link = TempPath("link.log");
+  std::ofstream(target) << "precious";
+  ASSERT_EQ(symlink(target.c_str(), link.c_str()), 0);
+  for (const char* mode : {"--force", "--append"}) {
+    SpawnOptions o;
+    o.pipe_err = true;
+    Child p = Spawn({g_sysstream, mode, "-f", link, std::to_string(getpid())},
+                    o);
+    std::string err = ReadAll(p.err);
+    EXPECT_EQ(Wait(p.pid), 4) << mode << err;
+    EXPECT_THAT(err, HasSubstr("symbolic link")) << mode;
+  }
+  EXPECT_EQ(ReadFile(target), "precious");
+}
+
 TEST(BadInput, MissingPrivilegesNameTheCapability) {
   const std::string log = TempPath("nopriv.log");
   SpawnOptions o;
