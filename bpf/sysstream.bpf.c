@@ -191,12 +191,22 @@ static __always_inline __u32 record_nr(__u32 nr)
 {
 #if defined(__TARGET_ARCH_x86)
 	if (detect_compat) {
-		/* bpf_get_current_task (not _btf, which needs 5.11) keeps
-		 * 5.10 working. TS_COMPAT: the task is in a 32-bit syscall. */
-		struct task_struct *task =
-			(struct task_struct *)bpf_get_current_task();
+		__u32 status;
 
-		if (BPF_CORE_READ(task, thread_info.status) & 0x0002)
+		/* A direct load where the kernel has bpf_get_current_task_btf
+		 * (5.11+), a probe read on older ones; CO-RE settles which at
+		 * load time and the verifier drops the other branch. */
+		if (bpf_core_enum_value_exists(enum bpf_func_id,
+					       BPF_FUNC_get_current_task_btf)) {
+			status = bpf_get_current_task_btf()->thread_info.status;
+		} else {
+			struct task_struct *task =
+				(struct task_struct *)bpf_get_current_task();
+
+			status = BPF_CORE_READ(task, thread_info.status);
+		}
+		/* TS_COMPAT: the task is in a 32-bit syscall. */
+		if (status & 0x0002)
 			return nr | SYSSTREAM_COMPAT_BIT;
 	}
 #endif
