@@ -159,6 +159,22 @@ absl::StatusOr<ContainerTargets> ResolveContainerTargets(const Options& opts) {
       if (!cg.ok()) return cg.status();
       out.cgroups.push_back({cg->id, cg->level});
     } else {
+      // v1/hybrid: runc also gives a container a cgroup of its own in the
+      // unified (v2) hierarchy; when it has one, filter on it in the kernel.
+      absl::StatusOr<std::string> own = OwnCgroup2Path(c.pid);
+      if (own.ok() && cgroup2_root.empty()) {
+        absl::StatusOr<CgroupMount> view = HostCgroup2View();
+        if (view.ok()) cgroup2_root = view->mount_point;
+        own = OwnCgroup2Path(c.pid);  // as seen from the host's namespace
+      }
+      absl::StatusOr<CgroupTarget> cg = absl::NotFoundError("");
+      if (own.ok() && !cgroup2_root.empty()) {
+        cg = ResolveCgroup(absl::StrCat(cgroup2_root, *own));
+      }
+      if (cg.ok() && cg->v2) {
+        out.cgroups.push_back({cg->id, cg->level});
+        continue;
+      }
       note_v1(absl::StrCat("container '", c.name, "'"));
       std::vector<uint32_t> pids = ProcessesInSameCgroups(c.pid);
       out.pids.insert(out.pids.end(), pids.begin(), pids.end());

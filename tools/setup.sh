@@ -18,8 +18,15 @@ PACKAGES=(
   nlohmann-json3-dev
   # Tests.
   googletest libgtest-dev libgmock-dev util-linux procps
+  # Benchmarks (tools/bench/compare.sh): the tracers sysstream is compared
+  # with, and gnuplot for the charts. strace is also needed by
+  # //tools/bench:bench_smoke_test.
+  strace linux-perf bpftrace gnuplot-nox
   # Container tests (tests/container): engines that load and run the image.
   podman runc docker.io
+  # Kubernetes manifests (tests/k8s): the 1.22 API models to validate them
+  # offline, and the pause binary `podman kube play` builds its pods from.
+  python3-kubernetes python3-yaml catatonit
   # Kernel matrix (tests/vm): qemu (TCG) and a static busybox for the
   # initramfs; Debian kernels are fetched by tools/vm/fetch-kernels.sh.
   qemu-system-x86 busybox-static

@@ -619,9 +619,10 @@ Containers (each repeatable; combine freely with PIDs):
       --host-root DIR   the node's root filesystem, where runtime state is
                         read (default: /host if it looks like a node root,
                         as under kubectl debug node; else /)
-  On cgroup v2 hosts containers are traced by cgroup, in the kernel, so
-  processes started later (docker exec) are traced too; on v1/hybrid hosts
-  their current processes and their children are traced.
+  A container with a cgroup v2 of its own (pure v2 hosts, and hybrid ones
+  where runc gives it one) is traced by that cgroup, in the kernel, so
+  processes started later (docker exec) are traced too; otherwise its
+  current processes and their children are traced (with a note).
   -e, --syscalls LIST   record only these syscalls: names or numbers,
                         comma-separated, e.g. "read,write,openat"
       --exclude LIST    record every syscall but these (e.g. "futex");

@@ -119,6 +119,19 @@ absl::StatusOr<std::unique_ptr<Probe>> Probe::Create(
   libbpf_set_print(LibbpfPrint);
   if (absl::Status s = CheckPrivileges(); !s.ok()) return s;
   if (absl::Status s = CheckBtf(options.btf_path); !s.ok()) return s;
+  // bpf() itself may be refused (a container's seccomp profile) although
+  // the capabilities are there: libbpf's feature probe would report that
+  // as a missing feature, so ask first with a plain array map.
+  {
+    int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, nullptr, 4, 4, 1, nullptr);
+    if (fd < 0 && (errno == EPERM || errno == EACCES)) {
+      return absl::PermissionDeniedError(
+          "the bpf() system call is denied although capabilities are held: "
+          "a seccomp profile blocks it (run the container with "
+          "--security-opt seccomp=unconfined, or --privileged)");
+    }
+    if (fd >= 0) close(fd);
+  }
   int ring_ok = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr);
   if (ring_ok == 0) {
     return absl::FailedPreconditionError(

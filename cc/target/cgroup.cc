@@ -180,22 +180,23 @@ absl::StatusOr<CgroupMount> HostCgroup2View() {
       ns.st_ino == kInitialCgroupNamespaceIno;
   if (in_initial) {
     for (const CgroupMount& m : mounts) {
-      if (m.v2) return m;
+      if (m.v2 && m.root == "/") return m;
     }
-    return absl::FailedPreconditionError("no cgroup2 filesystem is mounted");
+    // None (or only part of it): a container on a v1/hybrid host. Mount it.
+  } else {
+    // In a private cgroup namespace: join the host's (pid 1 with
+    // --pid=host) and mount cgroup2 where only we see it.
+    int fd = open("/proc/1/ns/cgroup", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWCGROUP) != 0) {
+      int err = errno;
+      if (fd >= 0) close(fd);
+      return absl::FailedPreconditionError(absl::StrCat(
+          "in a private cgroup namespace and cannot join the host's (",
+          std::strerror(err),
+          "): run with --pid=host and CAP_SYS_ADMIN, or --cgroupns=host"));
+    }
+    close(fd);
   }
-  // In a private cgroup namespace: join the host's (pid 1 with --pid=host)
-  // and mount cgroup2 where only we see it.
-  int fd = open("/proc/1/ns/cgroup", O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || setns(fd, CLONE_NEWCGROUP) != 0) {
-    int err = errno;
-    if (fd >= 0) close(fd);
-    return absl::FailedPreconditionError(absl::StrCat(
-        "in a private cgroup namespace and cannot join the host's (",
-        std::strerror(err),
-        "): run with --pid=host and CAP_SYS_ADMIN, or --cgroupns=host"));
-  }
-  close(fd);
   char tmpl[] = "/tmp/sysstream-cgroup-XXXXXX";
   if (unshare(CLONE_NEWNS) != 0 ||
       mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
@@ -210,6 +211,42 @@ absl::StatusOr<CgroupMount> HostCgroup2View() {
   m.root = "/";
   m.v2 = true;
   return m;
+}
+
+absl::StatusOr<std::string> OwnCgroup2Path(uint32_t pid,
+                                           const std::string& proc) {
+  bool ok = false;
+  const std::string stat = ReadText(absl::StrCat(proc, "/", pid, "/stat"), &ok);
+  // pid (comm) state ppid ...: comm may hold spaces and parentheses.
+  const size_t paren = stat.rfind(')');
+  std::vector<absl::string_view> f;
+  if (ok && paren != std::string::npos) {
+    f = absl::StrSplit(absl::string_view(stat).substr(paren + 1), ' ',
+                       absl::SkipEmpty());
+  }
+  uint32_t ppid = 0;
+  if (f.size() < 2 || !absl::SimpleAtoi(f[1], &ppid)) {
+    return absl::NotFoundError(absl::StrCat("process ", pid, " is gone"));
+  }
+  const std::string text = ReadText(absl::StrCat(proc, "/", pid, "/cgroup"), &ok);
+  absl::StatusOr<std::string> own = Cgroup2PathOf(text);
+  if (!ok || !own.ok()) {
+    return absl::NotFoundError(absl::StrCat("process ", pid, " has no cgroup v2"));
+  }
+  if (CgroupDepth(*own) == 0 || absl::StrContains(*own, "/..")) {
+    return absl::NotFoundError(
+        absl::StrCat("process ", pid, " is not in a cgroup v2 of its own"));
+  }
+  // The parent (pid 0 for the initial processes) must be elsewhere.
+  if (ppid != 0) {
+    absl::StatusOr<std::string> parent = Cgroup2PathOf(
+        ReadText(absl::StrCat(proc, "/", ppid, "/cgroup"), &ok));
+    if (!ok || !parent.ok() || *parent == *own) {
+      return absl::NotFoundError(absl::StrCat(
+          "process ", pid, " shares its cgroup v2 with its parent ", ppid));
+    }
+  }
+  return *own;
 }
 
 std::vector<uint32_t> ProcessesInSameCgroups(uint32_t pid,

@@ -48,9 +48,23 @@ absl::StatusOr<CgroupTarget> ResolveCgroup(const std::string& path);
 
 // Makes this process see the host's whole cgroup hierarchy when it runs in
 // a private cgroup namespace (Docker's default on cgroup v2): joins pid 1's
-// cgroup namespace and mounts cgroup2 privately. No-op in the host's.
-// Returns the cgroup2 mount to use.
+// cgroup namespace and mounts cgroup2 privately. In the host's cgroup
+// namespace it returns the cgroup2 mount already there, or, when there is
+// none (a container on a v1/hybrid host sees only v1 controllers), mounts
+// cgroup2 privately too. Returns the cgroup2 mount to use.
 absl::StatusOr<CgroupMount> HostCgroup2View();
+
+// The cgroup v2 path of `pid` ("0::" line of /proc/PID/cgroup) when it is a
+// cgroup of its own: not the root, and not that of its parent. A
+// container's first process qualifies when its runtime made it a v2 cgroup:
+// its parent, the runtime's shim or conmon, stays outside. On v1/hybrid
+// hosts runc does so in the unified hierarchy too (Docker's
+// /docker/<id>, Podman's /libpod_parent/libpod-<id>), and puts `exec`'d
+// processes there, so the in-kernel v2 filter works on such hosts as well.
+// NotFound otherwise (no v2 line, the root, shared with the parent, or the
+// process gone).
+absl::StatusOr<std::string> OwnCgroup2Path(uint32_t pid,
+                                           const std::string& proc = "/proc");
 
 // The processes whose /proc/PID/cgroup equals that of `pid` (its container,
 // on v1 or hybrid hosts where the v2 cgroup is shared).

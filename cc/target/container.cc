@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -48,9 +49,56 @@ absl::StatusOr<std::string> ReadBounded(const std::string& path) {
   return data;
 }
 
+// The host's `path` (absolute) under config.host_root, with symbolic links
+// resolved the way the host resolves them: an absolute link target is taken
+// from host_root, not from our own root. (On a Debian node /var/run is a
+// link to /run: seen from `kubectl debug node`, /host/var/run/docker.sock
+// would otherwise lead to the debug container's own /run.) The part of the
+// path that does not exist is appended as it is.
 std::string Under(const RuntimeConfig& config, absl::string_view path) {
   std::string root(absl::StripSuffix(config.host_root, "/"));
-  return absl::StrCat(root, path);
+  if (root.empty()) return std::string(path);  // host_root "/": as is
+  std::vector<std::string> todo;  // components still to walk, reversed
+  for (absl::string_view part : absl::StrSplit(path, '/', absl::SkipEmpty())) {
+    todo.insert(todo.begin(), std::string(part));
+  }
+  std::vector<std::string> done;  // resolved components below root
+  int links = 0;
+  bool missing = false;
+  while (!todo.empty()) {
+    std::string part = std::move(todo.back());
+    todo.pop_back();
+    if (part == ".") continue;
+    if (part == "..") {
+      if (!done.empty()) done.pop_back();
+      continue;
+    }
+    done.push_back(part);
+    if (missing) continue;
+    const std::string here = absl::StrCat(root, "/", absl::StrJoin(done, "/"));
+    struct stat sb;
+    if (lstat(here.c_str(), &sb) != 0) {
+      missing = true;
+      continue;
+    }
+    if (!S_ISLNK(sb.st_mode)) continue;
+    char target[4096];
+    ssize_t n = readlink(here.c_str(), target, sizeof(target) - 1);
+    if (n <= 0 || ++links > 40) {  // a loop: leave it to the caller's open()
+      missing = true;
+      continue;
+    }
+    target[n] = '\0';
+    done.pop_back();
+    if (target[0] == '/') done.clear();
+    std::vector<std::string> parts =
+        absl::StrSplit(absl::string_view(target, static_cast<size_t>(n)), '/',
+                       absl::SkipEmpty());
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+      todo.push_back(*it);
+    }
+  }
+  return absl::StrCat(root, "/", absl::StrJoin(done, "/"));
 }
 
 std::vector<std::string> ListDir(const std::string& dir) {
@@ -209,69 +257,173 @@ void AddContainerdTasks(const RuntimeConfig& config,
   }
 }
 
+// containers/storage's two roots: graphroot (persistent: containers.json,
+// which names Podman's containers, and Podman's userdata/config.json) and
+// runroot (on tmpfs: userdata/pidfile, and CRI-O's userdata/config.json).
+struct StorageRoots {
+  std::string graphroot;  // host paths
+  std::string runroot;
+};
+
+// The [storage] graphroot and runroot of a storage.conf (TOML); defaults for
+// what it does not set. Only the two plain string keys are read.
+StorageRoots ParseStorageConf(absl::string_view text) {
+  StorageRoots r{"/var/lib/containers/storage", "/run/containers/storage"};
+  bool in_storage = false;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line[0] == '#') continue;
+    if (line[0] == '[') {
+      in_storage = line == "[storage]";
+      continue;
+    }
+    if (!in_storage) continue;
+    const size_t eq = line.find('=');
+    if (eq == absl::string_view::npos) continue;
+    absl::string_view key = absl::StripAsciiWhitespace(line.substr(0, eq));
+    absl::string_view value = absl::StripAsciiWhitespace(line.substr(eq + 1));
+    if (value.size() < 2 || (value[0] != '"' && value[0] != '\'')) continue;
+    const size_t close = value.find(value[0], 1);
+    if (close == absl::string_view::npos) continue;
+    value = value.substr(1, close - 1);
+    if (value.empty() || value[0] != '/') continue;
+    if (key == "graphroot") r.graphroot = std::string(value);
+    if (key == "runroot") r.runroot = std::string(value);
+  }
+  return r;
+}
+
+// Every store to look in: the default one, and those named by the host's
+// storage.conf (/etc/containers, then /usr/share/containers) and by
+// $CONTAINERS_STORAGE_CONF (a path as sysstream sees it, like DOCKER_HOST;
+// the roots it names are host paths).
+std::vector<StorageRoots> StoresOf(const RuntimeConfig& config) {
+  std::vector<StorageRoots> stores = {ParseStorageConf("")};
+  std::vector<std::string> confs;
+  if (const char* env = std::getenv("CONTAINERS_STORAGE_CONF");
+      env != nullptr && env[0] == '/') {
+    confs.push_back(env);
+  }
+  confs.push_back(Under(config, "/etc/containers/storage.conf"));
+  confs.push_back(Under(config, "/usr/share/containers/storage.conf"));
+  for (const std::string& conf : confs) {
+    absl::StatusOr<std::string> text = ReadBounded(conf);
+    if (!text.ok()) continue;
+    StorageRoots r = ParseStorageConf(*text);
+    bool dup = false;
+    for (const StorageRoots& s : stores) {
+      dup = dup || (s.graphroot == r.graphroot && s.runroot == r.runroot);
+    }
+    if (!dup) stores.push_back(r);
+  }
+  return stores;
+}
+
+// The parent pid of `pid` from /proc/PID/stat; 0 if it cannot be read.
+uint32_t ParentPid(uint32_t pid) {
+  absl::StatusOr<std::string> stat = ReadBounded(absl::StrCat("/proc/", pid, "/stat"));
+  if (!stat.ok()) return 0;
+  // pid (comm) state ppid ...: comm may hold spaces and parentheses.
+  const size_t paren = stat->rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::vector<absl::string_view> f =
+      absl::StrSplit(absl::string_view(*stat).substr(paren + 1), ' ',
+                     absl::SkipEmpty());
+  uint32_t ppid = 0;
+  if (f.size() < 2 || !absl::SimpleAtoi(f[1], &ppid)) return 0;
+  return ppid;
+}
+
+// A pidfile outlives its container: Podman keeps userdata/pidfile after
+// `podman stop`, and the pid may since have been reused. The container's
+// first process is a child of its conmon (userdata/conmon.pid for Podman,
+// conmon-pidfile for CRI-O): when conmon's pid is known, a pid that is not
+// its child, or a pid and conmon both gone, mean the container is stopped.
+uint32_t CheckedConmonChild(const std::string& userdata, uint32_t pid) {
+  if (pid == 0) return 0;
+  uint32_t conmon = ReadPidFile(userdata + "/conmon.pid");
+  if (conmon == 0) conmon = ReadPidFile(userdata + "/conmon-pidfile");
+  if (conmon == 0) return pid;  // nothing to check against
+  const uint32_t ppid = ParentPid(pid);
+  if (ppid != 0) return ppid == conmon ? pid : 0;
+  struct stat sb;
+  if (stat(absl::StrCat("/proc/", conmon).c_str(), &sb) != 0) return 0;
+  return pid;  // not visible here; the caller says so
+}
+
 // CRI-O and Podman share containers/storage's layout.
 void AddStorageContainers(const RuntimeConfig& config,
                           std::vector<Container>* out, absl::Status* error) {
-  // Podman's names live in containers/storage's own index.
-  std::vector<std::pair<std::string, std::string>> names;  // id → name
-  for (const char* index :
-       {"/var/lib/containers/storage/overlay-containers/containers.json"}) {
-    absl::StatusOr<std::string> text = ReadBounded(Under(config, index));
+  std::vector<std::string> seen;  // ids, once each across stores
+  for (const StorageRoots& store : StoresOf(config)) {
+    // Podman's names live in containers/storage's own index.
+    std::vector<std::pair<std::string, std::string>> names;  // id → name
+    const std::string index =
+        Under(config, store.graphroot + "/overlay-containers/containers.json");
+    absl::StatusOr<std::string> text = ReadBounded(index);
     if (!text.ok()) {
       if (absl::IsDataLoss(text.status()) && error->ok()) {
         *error = text.status();
       }
-      continue;
-    }
-    json j = json::parse(*text, nullptr, false);
-    if (j.is_discarded() || !j.is_array()) {
-      if (error->ok()) {
-        *error = absl::DataLossError(absl::StrCat(
-            "malformed runtime state in ", Under(config, index)));
-      }
-      continue;
-    }
-    for (const json& e : j) {
-      if (!e.is_object()) continue;
-      auto n = e.find("names");
-      if (n != e.end() && n->is_array() && !n->empty() &&
-          (*n)[0].is_string()) {
-        names.emplace_back(StringAt(e, "id"), (*n)[0].get<std::string>());
-      }
-    }
-  }
-  const std::string base =
-      Under(config, "/run/containers/storage/overlay-containers");
-  for (const std::string& id : ListDir(base)) {
-    const std::string dir = absl::StrCat(base, "/", id, "/userdata");
-    absl::StatusOr<std::string> text = ReadBounded(dir + "/config.json");
-    if (!text.ok()) {
-      if (absl::IsDataLoss(text.status()) && error->ok()) {
-        *error = text.status();
-      }
-      continue;
-    }
-    absl::StatusOr<Container> c = ParseOciAnnotations(*text);
-    if (!c.ok()) {
-      if (error->ok()) {
-        *error = absl::DataLossError(absl::StrCat(
-            "malformed runtime state in ", dir, "/config.json: ",
-            c.status().message()));
-      }
-      continue;
-    }
-    if (c->runtime == "sandbox") continue;
-    c->id = id;
-    for (const auto& [nid, name] : names) {
-      if (nid == id) {
-        if (c->name.empty()) c->name = name;
-        if (c->runtime.empty()) c->runtime = "podman";
+    } else {
+      json j = json::parse(*text, nullptr, false);
+      if (j.is_discarded() || !j.is_array()) {
+        if (error->ok()) {
+          *error = absl::DataLossError(
+              absl::StrCat("malformed runtime state in ", index));
+        }
+      } else {
+        for (const json& e : j) {
+          if (!e.is_object()) continue;
+          auto n = e.find("names");
+          if (n != e.end() && n->is_array() && !n->empty() &&
+              (*n)[0].is_string()) {
+            names.emplace_back(StringAt(e, "id"), (*n)[0].get<std::string>());
+          }
+        }
       }
     }
-    if (c->runtime.empty()) c->runtime = "podman";
-    if (c->name.empty()) c->name = id;
-    c->pid = ReadPidFile(dir + "/pidfile");
-    out->push_back(*c);
+    // A container that has run since boot has a runroot directory.
+    const std::string base =
+        Under(config, store.runroot + "/overlay-containers");
+    const std::string persistent =
+        Under(config, store.graphroot + "/overlay-containers");
+    for (const std::string& id : ListDir(base)) {
+      if (std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
+      const std::string dir = absl::StrCat(base, "/", id, "/userdata");
+      // CRI-O writes config.json to both roots; Podman only to graphroot.
+      std::string config_path = dir + "/config.json";
+      absl::StatusOr<std::string> text = ReadBounded(config_path);
+      if (absl::IsNotFound(text.status())) {
+        config_path = absl::StrCat(persistent, "/", id, "/userdata/config.json");
+        text = ReadBounded(config_path);
+      }
+      if (!text.ok()) {  // absent: being created or removed
+        if (absl::IsDataLoss(text.status()) && error->ok()) {
+          *error = text.status();
+        }
+        continue;
+      }
+      absl::StatusOr<Container> c = ParseOciAnnotations(*text);
+      if (!c.ok()) {
+        if (error->ok()) {
+          *error = absl::DataLossError(absl::StrCat(
+              "malformed runtime state in ", config_path, ": ",
+              c.status().message()));
+        }
+        continue;
+      }
+      seen.push_back(id);
+      if (c->runtime == "sandbox") continue;
+      c->id = id;
+      for (const auto& [nid, name] : names) {
+        if (nid == id && c->name.empty()) c->name = name;
+      }
+      if (c->runtime.empty()) c->runtime = "podman";
+      if (c->name.empty()) c->name = id;
+      c->pid = CheckedConmonChild(dir, ReadPidFile(dir + "/pidfile"));
+      out->push_back(*c);
+    }
   }
 }
 
@@ -444,12 +596,19 @@ absl::StatusOr<std::vector<Container>> FindPod(absl::string_view pod,
 }
 
 std::string DetectHostRoot(const std::string& candidate) {
+  RuntimeConfig root;
+  root.host_root = candidate;
   struct stat sb;
-  for (const char* marker : {"/run/containerd", "/run/containers",
-                             "/var/run/docker.sock", "/var/lib/kubelet"}) {
-    if (stat(absl::StrCat(candidate, marker).c_str(), &sb) == 0) {
-      return candidate;
-    }
+  if (candidate.empty() || stat(candidate.c_str(), &sb) != 0) return "/";
+  // Runtime state, or the configuration a runtime's package installs (a
+  // node whose engines use other state paths still has those).
+  for (const char* marker :
+       {"/run/containerd", "/run/containers", "/var/run/docker.sock",
+        "/var/lib/kubelet", "/var/lib/containerd", "/var/lib/containers",
+        "/var/lib/docker", "/etc/containerd", "/etc/containers",
+        "/etc/docker", "/etc/crio"}) {
+    // Markers as the node sees them (/host/var/run -> /run is the node's).
+    if (stat(Under(root, marker).c_str(), &sb) == 0) return candidate;
   }
   return "/";
 }

@@ -296,8 +296,20 @@ class TarballTest(unittest.TestCase):
             self.assertEqual(sha256_file(out), sha256_file(ARGS.image))
 
 
-class EngineBase:
-    """The same checks in each engine; subclasses set ENGINE."""
+def stale_test_containers(names):
+    """Of `names`, those left by a test run that is gone: test containers are
+    named sysstream-test-<pid of that run>-...; a live run's are kept."""
+    stale = []
+    for n in names:
+        m = re.match(r"sysstream-test-(\d+)-", n)
+        if m and (int(m.group(1)) == os.getpid() or
+                  not os.path.exists("/proc/%s" % m.group(1))):
+            stale.append(n)
+    return stale
+
+
+class EngineFixture:
+    """An engine with both images loaded, and helpers; subclasses set ENGINE."""
 
     ENGINE = None
     IMAGE = "sysstream:latest"
@@ -313,13 +325,16 @@ class EngineBase:
         cls.cli = os.environ["DOCKER" if cls.ENGINE == "docker" else "PODMAN"]
         cls.prefix = "sysstream-test-%d-" % os.getpid()
         cls.tmp = tempfile.mkdtemp(prefix=cls.ENGINE + "-", dir=os.environ.get("TEST_TMPDIR"))
-        # Containers left by an earlier, killed run.
-        stale = cls.engine(["ps", "-aq", "--filter", "name=sysstream-test-"], check=False)
-        for cid in stale.stdout.split():
-            cls.engine(["rm", "-f", cid], check=False)
-        # Load both images afresh.
+        # Containers left by an earlier, killed run (not those of a run
+        # going on at the same time).
+        ps = cls.engine(["ps", "-a", "--format", "{{.Names}}", "--filter",
+                         "name=sysstream-test-"], check=False)
+        for name in stale_test_containers(ps.stdout.split()):
+            cls.engine(["rm", "-f", name], check=False)
+        # Load both images afresh. (No `rmi -f`: podman's would also remove
+        # the containers of another test run using the image.)
         for tag, tarball in ((cls.IMAGE, ARGS.image), (cls.TARGET, ARGS.target_image)):
-            cls.engine(["rmi", "-f", tag], check=False)
+            cls.engine(["rmi", tag], check=False)
             out = cls.engine(["load", "-i", tarball], timeout=120).stdout
             assert re.search(r"Loaded image: (docker\.io/library/)?%s" % re.escape(tag), out), out
         cls.img = ImageTarball(ARGS.image)
@@ -345,8 +360,8 @@ class EngineBase:
             self.engine(["rm", "-f", "-v", name], check=False, timeout=60)
 
     def name(self, what):
-        EngineBase._serial += 1
-        n = "%s%s-%s-%d" % (self.prefix, self.ENGINE, what, EngineBase._serial)
+        EngineFixture._serial += 1
+        n = "%s%s-%s-%d" % (self.prefix, self.ENGINE, what, EngineFixture._serial)
         self.containers.append(n)
         return n
 
@@ -362,14 +377,16 @@ class EngineBase:
         p = self.engine(["logs", name], check=False)
         return p.stdout + p.stderr
 
-    def tracer_cmd(self, name, logdir, args, detach=False):
+    def tracer_cmd(self, name, logdir, args, detach=False, extra=()):
+        """`run --privileged --pid=host -v logdir:/logs [extra] sysstream ARGS`."""
         return [self.cli, "run", "-d" if detach else "--rm", "--name", name, "--privileged",
-                "--pid=host", "--network=none", "-v", logdir + ":/logs", self.IMAGE] + args
+                "--pid=host", "--network=none", "-v", logdir + ":/logs"] + list(extra) + [
+                    self.IMAGE] + args
 
-    def start_tracer(self, what, logdir, args):
+    def start_tracer(self, what, logdir, args, extra=()):
         """`run --rm --privileged --pid=host -v logdir:/logs sysstream ARGS` in
         the foreground, returned once sysstream says it is attached."""
-        t = Foreground(self.tracer_cmd(self.name(what), logdir, args))
+        t = Foreground(self.tracer_cmd(self.name(what), logdir, args, extra=extra))
         self.procs.append(t.proc)
         wait_until("sysstream to attach", lambda: "sysstream: tracing" in t.stderr()
                    or t.proc.poll() is not None, timeout=30)
@@ -394,7 +411,9 @@ class EngineBase:
         wait_until("sysstream in %s to attach" % name, attached, timeout=30)
         return name
 
-    # ---- the tests
+
+class EngineBase(EngineFixture):
+    """The same checks in each engine; subclasses set ENGINE."""
 
     def test_loaded_image_is_ours(self):
         # The engine imported our exact config (image id = config digest).
