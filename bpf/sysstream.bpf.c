@@ -108,24 +108,22 @@ static __always_inline void count_lost(struct sysstream_cpu_state *st)
 	__sync_fetch_and_add(&lost_pending, 1);
 }
 
-static __always_inline bool report_gap(struct sysstream_cpu_state *st)
+/* The gap marker for this CPU's unreported losses (at most what one marker
+ * carries); *n receives that count. */
+static __always_inline __u64 gap_marker(struct sysstream_cpu_state *st,
+					__u64 *n)
 {
-	__u64 *rec, n = st->lost;
+	*n = st->lost;
+	if (*n > SYSSTREAM_GAP_MAX)
+		*n = SYSSTREAM_GAP_MAX;
+	return ((__u64)SYSSTREAM_GAP_PID << 32) | *n;
+}
 
-	if (!n)
-		return true;
-	if (n > SYSSTREAM_GAP_MAX)
-		n = SYSSTREAM_GAP_MAX;
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	if (!rec) {
-		count_lost(st);
-		return false;
-	}
-	*rec = ((__u64)SYSSTREAM_GAP_PID << 32) | n;
-	bpf_ringbuf_submit(rec, BPF_RB_NO_WAKEUP);
+static __always_inline void gap_reported(struct sysstream_cpu_state *st,
+					 __u64 n)
+{
 	__sync_fetch_and_add(&st->lost, -n);
 	__sync_fetch_and_add(&lost_pending, -n);
-	return true;
 }
 
 /* A wakeup per record would cost ~900 ns; wake once per batch and let the
@@ -141,10 +139,22 @@ static __always_inline __u64 wakeup_flags(struct sysstream_cpu_state *st)
 
 static __always_inline void emit(struct sysstream_cpu_state *st, __u64 value)
 {
-	__u64 *rec;
+	struct sysstream_gap_record *pair;
+	__u64 *rec, n;
 
-	if (!report_gap(st))
+	if (st->lost) {
+		/* Report earlier losses in-band, in the same entry. */
+		pair = bpf_ringbuf_reserve(&events, sizeof(*pair), 0);
+		if (!pair) {
+			count_lost(st);
+			return;
+		}
+		pair->gap = gap_marker(st, &n);
+		pair->record = value;
+		bpf_ringbuf_submit(pair, wakeup_flags(st));
+		gap_reported(st, n);
 		return;
+	}
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
 		count_lost(st);
@@ -154,21 +164,11 @@ static __always_inline void emit(struct sysstream_cpu_state *st, __u64 value)
 	bpf_ringbuf_submit(rec, wakeup_flags(st));
 }
 
-static __always_inline void emit_event(struct sysstream_cpu_state *st,
-				       __u64 value, __u16 kind, __s64 ret,
-				       __u32 pid)
+static __always_inline void fill_event(struct sysstream_event *ev, __u64 value,
+				       __u16 kind, __s64 ret)
 {
-	struct sysstream_event *ev;
-	__u32 tid;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-	if (!report_gap(st))
-		return;
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		count_lost(st);
-		return;
-	}
-	tid = (__u32)bpf_get_current_pid_tgid();
 	if (pidns_translate) {
 		struct bpf_pidns_info ns = {};
 
@@ -183,6 +183,33 @@ static __always_inline void emit_event(struct sysstream_cpu_state *st,
 	ev->record = value;
 	ev->ret = ret;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+}
+
+static __always_inline void emit_event(struct sysstream_cpu_state *st,
+				       __u64 value, __u16 kind, __s64 ret)
+{
+	struct sysstream_gap_event *pair;
+	struct sysstream_event *ev;
+	__u64 n;
+
+	if (st->lost) {
+		pair = bpf_ringbuf_reserve(&events, sizeof(*pair), 0);
+		if (!pair) {
+			count_lost(st);
+			return;
+		}
+		pair->gap = gap_marker(st, &n);
+		fill_event(&pair->event, value, kind, ret);
+		bpf_ringbuf_submit(pair, wakeup_flags(st));
+		gap_reported(st, n);
+		return;
+	}
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		count_lost(st);
+		return;
+	}
+	fill_event(ev, value, kind, ret);
 	bpf_ringbuf_submit(ev, wakeup_flags(st));
 }
 
@@ -340,7 +367,7 @@ int handle_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	if (rich_events)
 		emit_event(st, ((__u64)pid << 32) | record_nr(nr),
-			   SYSSTREAM_EV_ENTER, 0, pid);
+			   SYSSTREAM_EV_ENTER, 0);
 	else
 		emit(st, ((__u64)pid << 32) | record_nr(nr));
 	return 0;
@@ -370,7 +397,7 @@ int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	if (!pid)
 		return 0;
 	emit_event(st, ((__u64)pid << 32) | record_nr(nr), SYSSTREAM_EV_EXIT,
-		   (__s64)ctx->args[1], pid);
+		   (__s64)ctx->args[1]);
 	return 0;
 }
 

@@ -43,6 +43,22 @@ struct sysstream_event {
 	char comm[16];  /* the thread's name */
 };
 
+/*
+ * After losses, a CPU's next entry carries the gap marker and the record
+ * (or event) together, so that a marker never takes the last free slot:
+ * ring entries are 8 (record), 16 (gap + record), 48 (event) or 56 (gap +
+ * event) bytes long.
+ */
+struct sysstream_gap_record {
+	__u64 gap;
+	__u64 record;
+};
+
+struct sysstream_gap_event {
+	__u64 gap;
+	struct sysstream_event event;
+};
+
 /* In a record's syscall number: an ia32 (32-bit compat) syscall on x86_64,
  * numbered by the i386 table. */
 #define SYSSTREAM_COMPAT_BIT 0x80000000U
@@ -82,10 +98,14 @@ struct sysstream_cpu_state {
 static_assert(sizeof(sysstream_record) == 8, "wire record is 8 bytes");
 static_assert(sizeof(struct sysstream_cpu_state) == 40, "cpu_state layout");
 static_assert(sizeof(struct sysstream_event) == 48, "event layout");
+static_assert(sizeof(struct sysstream_gap_record) == 16, "gap+record");
+static_assert(sizeof(struct sysstream_gap_event) == 56, "gap+event");
 #else
 _Static_assert(sizeof(sysstream_record) == 8, "wire record is 8 bytes");
 _Static_assert(sizeof(struct sysstream_cpu_state) == 40, "cpu_state layout");
 _Static_assert(sizeof(struct sysstream_event) == 48, "event layout");
+_Static_assert(sizeof(struct sysstream_gap_record) == 16, "gap+record");
+_Static_assert(sizeof(struct sysstream_gap_event) == 56, "gap+event");
 #endif
 
 #endif /* SYSSTREAM_BPF_SYSSTREAM_H_ */

@@ -162,6 +162,9 @@ def sysstream_image(name, **kwargs):
     container_image(
         name = name,
         files = {"//:sysstream": "/sysstream"},
+        # On PATH too, so `kubectl debug node/N --image=... -- sysstream ...`
+        # (which runs its first word as the command) finds it.
+        symlinks = {"/usr/bin/sysstream": "/sysstream"},
         contents = {
             "/etc/passwd": _PASSWD,
             "/etc/group": _GROUP,

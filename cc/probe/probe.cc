@@ -5,7 +5,9 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/capability.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -98,17 +100,37 @@ absl::Status CheckBtf(const std::string& custom) {
   return absl::OkStatus();
 }
 
+// True if the running kernel is older than major.minor.
+bool KernelBefore(int major, int minor) {
+  utsname u;
+  if (uname(&u) != 0) return false;
+  int ma = 0, mi = 0;
+  if (std::sscanf(u.release, "%d.%d", &ma, &mi) != 2) return false;
+  return ma < major || (ma == major && mi < minor);
+}
+
 }  // namespace
 
+// Ring entries: a record (8 bytes), gap marker + record (16), an event
+// (48) or gap marker + event (56); see bpf/sysstream.h.
 int OnRingRecord(void* ctx, void* data, size_t size) {
   RecordSink* sink = static_cast<Probe*>(ctx)->sink_;
+  const char* p = static_cast<const char*>(data);
+  if (size == sizeof(sysstream_gap_record) ||
+      size == sizeof(sysstream_gap_event)) {
+    uint64_t gap;
+    std::memcpy(&gap, p, sizeof(gap));
+    sink->OnRecord(gap);
+    p += sizeof(gap);
+    size -= sizeof(gap);
+  }
   if (size == sizeof(sysstream_event)) {
     sysstream_event event;
-    std::memcpy(&event, data, sizeof(event));
+    std::memcpy(&event, p, sizeof(event));
     sink->OnEvent(event);
-  } else if (size >= sizeof(sysstream_record)) {
+  } else if (size == sizeof(sysstream_record)) {
     sysstream_record record;
-    std::memcpy(&record, data, sizeof(record));
+    std::memcpy(&record, p, sizeof(record));
     sink->OnRecord(record);
   }
   return 0;
@@ -222,7 +244,22 @@ absl::StatusOr<std::unique_ptr<Probe>> Probe::Create(
   bpf_program__set_autoload(skel->progs.handle_exit, !options.trace_all);
   bpf_program__set_autoload(skel->progs.handle_sys_exit, options.with_ret);
 
+  // Before 5.11 BPF memory counts against RLIMIT_MEMLOCK: raise it if we
+  // may (libbpf tries too); without CAP_SYS_RESOURCE that fails, which is
+  // fine on newer kernels (memcg accounting).
+  rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
+  (void)setrlimit(RLIMIT_MEMLOCK, &unlimited);
   if (int err = sysstream_bpf__load(skel); err) {
+    if (err == -EPERM && KernelBefore(5, 11)) {
+      rlimit lim = {};
+      getrlimit(RLIMIT_MEMLOCK, &lim);
+      return absl::PermissionDeniedError(absl::StrCat(
+          "load BPF programs: Operation not permitted: before Linux 5.11 BPF "
+          "maps count against the locked-memory limit (ulimit -l is ",
+          lim.rlim_cur == RLIM_INFINITY ? std::string("unlimited")
+                                        : absl::StrCat(lim.rlim_cur / 1024, " KiB"),
+          "): raise it (ulimit -l unlimited) or grant CAP_SYS_RESOURCE"));
+    }
     return ErrnoStatus(-err, "load BPF programs");
   }
   for (const ProbeCgroup& cg : options.cgroups) {

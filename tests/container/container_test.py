@@ -47,6 +47,9 @@ EXPECTED_LAYER = {
     "root": ("dir", 0o700),
     "sysstream": ("file", 0o755),
     "tmp": ("dir", 0o1777),
+    "usr": ("dir", 0o755),
+    "usr/bin": ("dir", 0o755),
+    "usr/bin/sysstream": ("link", 0o777),
 }
 
 
@@ -243,8 +246,10 @@ class TarballTest(unittest.TestCase):
 
     def test_layer_is_distroless_static(self):
         members = self.img.layer_members()
-        self.assertEqual({n: ("dir" if m.isdir() else "file", m.mode)
+        self.assertEqual({n: ("dir" if m.isdir() else "link" if m.issym()
+                              else "file", m.mode)
                           for n, (m, _) in members.items()}, EXPECTED_LAYER)
+        self.assertEqual(members["usr/bin/sysstream"][0].linkname, "/sysstream")
         for name, (m, _) in members.items():
             self.assertEqual((m.uid, m.gid, m.uname, m.gname, m.mtime), (0, 0, "", "", 0), name)
         passwd = members["etc/passwd"][1].decode()

@@ -1142,5 +1142,82 @@ TEST(DetectHostRootTest, Markers) {
   EXPECT_EQ(DetectHostRoot(other.path()), "/");
 }
 
+// --- podman kube play ------------------------------------------------------
+
+// A pod as `podman kube play` (Podman 4.3) leaves it, byte for byte in the
+// annotations that matter: config.json only in graphroot, the pid file in
+// runroot, names in containers.json. Podman records no pod name or namespace
+// (only io.kubernetes.cri-o.ContainerType and .SandboxID, and it drops
+// metadata.namespace); it copies the pod's metadata.annotations into each
+// container's config.json (not into the infra container's), so a pod
+// carrying CRI-O's io.kubernetes.pod.name/.namespace is found by --pod.
+TEST(FindPodTest, PodmanKubePlayPodByCrioPodAnnotations) {
+  static constexpr char kInfra[] =
+      "7f1b8be27e533ef5d068899368171797143d8ddd8e9ecbc791b5b01580ad2569";
+  static constexpr char kApp[] =
+      "f989eea6fac7ec5b0b42d0d4593e0acf623ad4ddc3b676c9be27751ca83ec330";
+  static constexpr char kSide[] =
+      "5097ed430788aa55bb66cc77dd88ee99ff00112233445566778899aabbccddee";
+  auto podman = [](const std::map<std::string, std::string>& extra,
+                   bool infra) {
+    std::map<std::string, std::string> a = {
+        {"io.container.manager", "libpod"},
+        {"io.kubernetes.cri-o.Created", "2026-11-25T13:52:29.757053694Z"},
+        {"io.podman.annotations.autoremove", "FALSE"},
+        {"io.podman.annotations.init", "FALSE"},
+        {"io.podman.annotations.privileged", "FALSE"},
+        {"io.podman.annotations.publish-all", "FALSE"},
+        {"org.opencontainers.image.stopSignal", "15"}};
+    if (infra) {  // no ContainerType, and none of the pod's annotations
+      a["io.kubernetes.cri-o.TTY"] = "false";
+      return OciConfig(a);
+    }
+    a["io.kubernetes.cri-o.ContainerType"] = "container";
+    a["io.kubernetes.cri-o.SandboxID"] = kInfra;
+    for (const auto& [k, v] : extra) a[k] = v;
+    return OciConfig(a);
+  };
+  for (bool annotated : {false, true}) {
+    SCOPED_TRACE(annotated ? "with CRI-O pod annotations" : "as podman has it");
+    std::map<std::string, std::string> pod;
+    if (annotated) {
+      pod = {{"io.kubernetes.pod.name", "web"},
+             {"io.kubernetes.pod.namespace", "shop"}};
+    }
+    FakeRoot root;
+    const std::string graph =
+        root.path() + "/var/lib/containers/storage/overlay-containers/";
+    const std::string run =
+        root.path() + "/run/containers/storage/overlay-containers/";
+    const std::vector<std::pair<std::string, std::string>> ids = {
+        {kInfra, "706db6461131-infra"}, {kApp, "web-app"}, {kSide, "web-side"}};
+    int pid = 4000;
+    for (const auto& [id, name] : ids) {
+      WriteFile(graph + id + "/userdata/config.json",
+                podman(pod, std::string(id) == kInfra));
+      WriteFile(run + id + "/userdata/pidfile", std::to_string(++pid));
+    }
+    root.PodmanIndex(ids);
+
+    absl::StatusOr<Container> app = FindContainer("web-app", root.Config());
+    ASSERT_TRUE(app.ok()) << app.status();
+    EXPECT_EQ(Describe(*app),
+              absl::StrCat("podman|", kApp, "|web-app|",
+                           annotated ? "shop|web" : "|", "|4002"));
+    absl::StatusOr<std::vector<Container>> found =
+        FindPod("shop/web", root.Config());
+    if (!annotated) {
+      EXPECT_EQ(found.status().code(), absl::StatusCode::kNotFound)
+          << found.status();
+      continue;
+    }
+    ASSERT_TRUE(found.ok()) << found.status();
+    EXPECT_THAT(DescribeAll(*found),
+                UnorderedElementsAre(
+                    absl::StrCat("podman|", kApp, "|web-app|shop|web|4002"),
+                    absl::StrCat("podman|", kSide, "|web-side|shop|web|4003")));
+  }
+}
+
 }  // namespace
 }  // namespace sysstream

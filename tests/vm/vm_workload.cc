@@ -1,0 +1,605 @@
+// SPDX-License-Identifier: Apache-2.0
+// The static guest program of the kernel-matrix test (tests/vm): inside a
+// qemu guest booted from an initramfs it is both the traced workload and the
+// scenario driver.
+//
+// Workload modes (all calls through syscall(2), so libc adds nothing):
+//   seq N | nowait-seq N   N getppid, openat+close of /dev/null, exit_group
+//                          ("seq" first blocks in read(0) until released)
+//   burst N                read(0), then N getppid (0: until killed), exit_group
+//   forkexec               read(0), fork; the child execs "<self> child"
+//   child                  3 getppid, exit_group
+// Driver mode:
+//   scenario NAME SYSSTREAM   run one scenario (seq, follow, gap, sigterm;
+//                             nores: seq without CAP_SYS_RESOURCE, not run
+//                             by default)
+//                             against the sysstream binary and print one line
+//                             "SYSSTREAM-RESULT name=NAME ok=0|1 detail=..."
+//   debug SYSSTREAM [nores]   run sysstream once with SYSSTREAM_DEBUG=1 and
+//                             print its stderr (libbpf's log) between markers
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace {
+
+// x86_64 syscall numbers (the guest is x86_64).
+constexpr uint32_t kClose = 3;
+constexpr uint32_t kClone = 56;
+constexpr uint32_t kFork = 57;
+constexpr uint32_t kVfork = 58;
+constexpr uint32_t kExecve = 59;
+constexpr uint32_t kGetppid = 110;
+constexpr uint32_t kExitGroup = 231;
+constexpr uint32_t kOpenat = 257;
+constexpr uint32_t kClone3 = 435;
+constexpr uint32_t kGapPid = 0xffffffffu;
+
+// ---------------------------------------------------------------- workload
+
+[[noreturn]] void ExitGroup(int code) {
+  syscall(SYS_exit_group, code);
+  __builtin_unreachable();
+}
+
+void WaitForGo() {
+  char c;
+  if (syscall(SYS_read, 0, &c, 1) != 1) ExitGroup(90);
+}
+
+void Getppids(long n) {
+  for (long i = 0; i < n; ++i) syscall(SYS_getppid);
+}
+
+// ------------------------------------------------------------------ driver
+
+double Now() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void SleepMs(int ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, nullptr);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::string out;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, n);
+  close(fd);
+  return out;
+}
+
+struct Child {
+  pid_t pid = -1;
+  int in = -1;   // write end of the child's stdin, if piped
+  int err = -1;  // read end of the child's stderr, if piped
+  std::string err_text;
+  int status = -1;  // exit code, 128+sig, or -1 while running / timed out
+};
+
+struct SpawnOptions {
+  bool pipe_in = false;
+  bool pipe_err = false;
+  bool out_to_null = false;
+  bool debug_env = false;
+  bool drop_sys_resource = false;  // out of the bounding set before exec
+};
+
+Child Spawn(const std::vector<std::string>& argv, const SpawnOptions& o) {
+  int in[2] = {-1, -1}, err[2] = {-1, -1};
+  if (o.pipe_in && pipe2(in, O_CLOEXEC) != 0) std::abort();
+  if (o.pipe_err && pipe2(err, O_CLOEXEC) != 0) std::abort();
+  Child c;
+  c.pid = fork();
+  if (c.pid == 0) {
+    if (o.pipe_in) dup2(in[0], 0);
+    if (o.pipe_err) dup2(err[1], 2);
+    if (o.out_to_null) {
+      int null = open("/dev/null", O_WRONLY);
+      dup2(null, 1);
+    }
+    if (o.debug_env) setenv("SYSSTREAM_DEBUG", "1", 1);
+    // CAP_SYS_RESOURCE is 24; root regains only what the bounding set holds.
+    if (o.drop_sys_resource && prctl(PR_CAPBSET_DROP, 24, 0, 0, 0) != 0)
+      _exit(126);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  if (o.pipe_in) {
+    close(in[0]);
+    c.in = in[1];
+  }
+  if (o.pipe_err) {
+    close(err[1]);
+    c.err = err[0];
+  }
+  return c;
+}
+
+// Reads the child's stderr (if piped) until EOF or the deadline.
+void DrainErr(Child& c, double deadline) {
+  if (c.err < 0) return;
+  char buf[4096];
+  for (;;) {
+    int left = static_cast<int>((deadline - Now()) * 1000);
+    if (left <= 0) return;
+    struct pollfd p = {c.err, POLLIN, 0};
+    if (poll(&p, 1, left) <= 0) return;
+    ssize_t n = read(c.err, buf, sizeof buf);
+    if (n <= 0) {
+      close(c.err);
+      c.err = -1;
+      return;
+    }
+    c.err_text.append(buf, n);
+  }
+}
+
+// Reads stderr until a line starting with `prefix` arrived (true), or EOF or
+// the deadline (false).
+bool WaitForLine(Child& c, const std::string& prefix, double deadline) {
+  char buf[4096];
+  for (;;) {
+    size_t pos = 0;
+    while (pos < c.err_text.size()) {
+      size_t nl = c.err_text.find('\n', pos);
+      if (nl == std::string::npos) break;
+      if (c.err_text.compare(pos, prefix.size(), prefix) == 0) return true;
+      pos = nl + 1;
+    }
+    int left = static_cast<int>((deadline - Now()) * 1000);
+    if (left <= 0 || c.err < 0) return false;
+    struct pollfd p = {c.err, POLLIN, 0};
+    if (poll(&p, 1, left) <= 0) return false;
+    ssize_t n = read(c.err, buf, sizeof buf);
+    if (n <= 0) {
+      close(c.err);
+      c.err = -1;
+      return false;
+    }
+    c.err_text.append(buf, n);
+  }
+}
+
+// Waits for the child to exit (reading its stderr meanwhile); kills it at the
+// deadline. Returns false on timeout.
+bool Finish(Child& c, double deadline) {
+  for (;;) {
+    DrainErr(c, std::min(deadline, Now() + 0.02));
+    int st;
+    pid_t r = waitpid(c.pid, &st, WNOHANG);
+    if (r == c.pid) {
+      c.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      DrainErr(c, Now() + 2);
+      return true;
+    }
+    if (Now() >= deadline) {
+      kill(c.pid, SIGKILL);
+      waitpid(c.pid, &st, 0);
+      c.status = -1;
+      return false;
+    }
+    if (c.err < 0) SleepMs(10);
+  }
+}
+
+bool WaitBlockedInRead(pid_t pid, double deadline) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/syscall";
+  while (Now() < deadline) {
+    if (ReadFile(path).rfind("0 ", 0) == 0) return true;
+    SleepMs(5);
+  }
+  return false;
+}
+
+void Go(Child& w) {
+  if (write(w.in, "g", 1) != 1) std::perror("write");
+  close(w.in);
+  w.in = -1;
+}
+
+struct Log {
+  bool well_formed = true;  // every record lowercase hex + tab, ends in tab
+  std::string problem;
+  std::vector<uint64_t> records;
+  size_t bytes = 0;
+};
+
+Log ParseLog(const std::string& path) {
+  Log log;
+  std::string s = ReadFile(path);
+  log.bytes = s.size();
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char ch = s[i];
+    if (ch == '\t') {
+      if (i == start || i - start > 16) {
+        log.well_formed = false;
+        log.problem = "bad record length at byte " + std::to_string(start);
+        return log;
+      }
+      log.records.push_back(std::strtoull(s.substr(start, i - start).c_str(),
+                                          nullptr, 16));
+      start = i + 1;
+    } else if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
+      log.well_formed = false;
+      log.problem = "non-hex byte at " + std::to_string(i);
+      return log;
+    }
+  }
+  if (start != s.size()) {
+    log.well_formed = false;
+    log.problem = "does not end with a tab";
+  }
+  return log;
+}
+
+uint32_t Pid(uint64_t r) { return static_cast<uint32_t>(r >> 32); }
+uint32_t Nr(uint64_t r) { return static_cast<uint32_t>(r); }
+
+std::string Join(const std::vector<uint32_t>& v, size_t from = 0) {
+  std::string s;
+  for (size_t i = from; i < v.size(); ++i) {
+    if (!s.empty()) s += ',';
+    s += std::to_string(v[i]);
+  }
+  return s;
+}
+
+std::string OneLine(std::string s) {
+  for (char& ch : s) {
+    if (ch == '\n' || ch == '\r') ch = '|';
+  }
+  if (s.size() > 600) s = s.substr(0, 600) + "...";
+  return s;
+}
+
+struct Result {
+  bool ok = false;
+  std::string detail;
+};
+
+Result Fail(const std::string& why, const Child& t) {
+  return {false, why + "; sysstream exit=" + std::to_string(t.status) +
+                     " stderr: " + OneLine(t.err_text)};
+}
+
+std::string g_self;
+
+// (1) `-- COMMAND`: the exact sequence, from its execve.
+Result ScenarioSeq(const std::string& sysstream, bool no_sys_resource) {
+  const std::string path = "/tmp/seq.log";
+  unlink(path.c_str());
+  SpawnOptions o;
+  o.pipe_err = true;
+  o.drop_sys_resource = no_sys_resource;
+  Child t = Spawn({sysstream, "-f", path, "--", g_self, "nowait-seq", "5"}, o);
+  if (!Finish(t, Now() + 60)) return Fail("timed out", t);
+  if (t.status != 0) return Fail("nonzero exit", t);
+  Log log = ParseLog(path);
+  if (!log.well_formed) return Fail("malformed log: " + log.problem, t);
+  if (log.records.size() < 9)
+    return Fail(std::to_string(log.records.size()) + " records", t);
+  const uint32_t pid = Pid(log.records[0]);
+  std::vector<uint32_t> nrs;
+  for (uint64_t r : log.records) {
+    if (Pid(r) != pid)
+      return Fail("record of another pid " + std::to_string(Pid(r)), t);
+    nrs.push_back(Nr(r));
+  }
+  const std::vector<uint32_t> want = {kGetppid, kGetppid, kGetppid, kGetppid,
+                                      kGetppid, kOpenat,  kClose,   kExitGroup};
+  std::vector<uint32_t> tail(nrs.end() - 8, nrs.end());
+  std::string detail = "records=" + std::to_string(nrs.size()) +
+                       " pid=" + std::to_string(pid) +
+                       " first=" + std::to_string(nrs[0]) +
+                       " last8=" + Join(tail);
+  if (nrs[0] != kExecve) return Fail("first record is not execve: " + detail, t);
+  if (tail != want) return Fail("wrong tail: " + detail, t);
+  return {true, detail};
+}
+
+// (2) --follow across fork and exec.
+Result ScenarioFollow(const std::string& sysstream) {
+  const std::string path = "/tmp/follow.log";
+  unlink(path.c_str());
+  SpawnOptions wo;
+  wo.pipe_in = true;
+  Child w = Spawn({g_self, "forkexec"}, wo);
+  if (!WaitBlockedInRead(w.pid, Now() + 30)) {
+    kill(w.pid, SIGKILL);
+    return {false, "workload never blocked in read"};
+  }
+  SpawnOptions o;
+  o.pipe_err = true;
+  Child t = Spawn({sysstream, "--follow", "-f", path, std::to_string(w.pid)}, o);
+  if (!WaitForLine(t, "sysstream: tracing", Now() + 60)) {
+    kill(w.pid, SIGKILL);
+    Finish(t, Now() + 10);
+    Finish(w, Now() + 5);
+    return Fail("never started tracing", t);
+  }
+  Go(w);
+  Finish(w, Now() + 30);
+  if (!Finish(t, Now() + 30)) return Fail("did not stop after all exited", t);
+  if (t.status != 0) return Fail("nonzero exit", t);
+  if (w.status != 0)
+    return Fail("workload exit " + std::to_string(w.status), t);
+  if (t.err_text.find("all targets exited") == std::string::npos)
+    return Fail("summary lacks 'all targets exited'", t);
+  Log log = ParseLog(path);
+  if (!log.well_formed) return Fail("malformed log: " + log.problem, t);
+  std::map<uint32_t, std::vector<uint32_t>> by_pid;
+  for (uint64_t r : log.records) by_pid[Pid(r)].push_back(Nr(r));
+  const std::vector<uint32_t> parent = by_pid[w.pid];
+  by_pid.erase(w.pid);
+  std::string detail = "parent=" + std::to_string(w.pid) + " parent_calls=" +
+                       Join(parent);
+  if (parent.empty() ||
+      !(parent[0] == kClone || parent[0] == kClone3 || parent[0] == kFork ||
+        parent[0] == kVfork) ||
+      parent.back() != kExitGroup) {
+    return Fail("parent records wrong: " + detail, t);
+  }
+  if (by_pid.size() != 1)
+    return Fail(std::to_string(by_pid.size()) + " other pids: " + detail, t);
+  const uint32_t cpid = by_pid.begin()->first;
+  const std::vector<uint32_t>& child = by_pid.begin()->second;
+  size_t exec = 0;
+  while (exec < child.size() && child[exec] != kExecve) ++exec;
+  long getppids = 0;
+  for (size_t i = exec; i < child.size(); ++i) getppids += child[i] == kGetppid;
+  detail = "parent=" + std::to_string(w.pid) + " child=" + std::to_string(cpid) +
+           " child_records=" + std::to_string(child.size()) +
+           " execve_at=" + std::to_string(exec) +
+           " getppid_after_exec=" + std::to_string(getppids) +
+           " child_last=" + (child.empty() ? "none" : std::to_string(child.back()));
+  if (exec == child.size()) return Fail("no execve in child: " + detail, t);
+  if (exec > 3) return Fail("execve too late: " + detail, t);
+  if (getppids != 3) return Fail("wrong getppid count: " + detail, t);
+  if (child.back() != kExitGroup) return Fail("child not ended: " + detail, t);
+  return {true, detail};
+}
+
+// Parses "<N> lost," out of the summary; -1 if absent.
+long long SummaryNumber(const std::string& text, const std::string& after,
+                        const std::string& before) {
+  size_t end = text.find(before);
+  while (end != std::string::npos) {
+    size_t start = end;
+    while (start > 0 && text[start - 1] >= '0' && text[start - 1] <= '9')
+      --start;
+    if (start < end && (after.empty() || (start >= after.size() &&
+                                          text.compare(start - after.size(),
+                                                       after.size(), after) == 0)))
+      return std::atoll(text.substr(start, end - start).c_str());
+    end = text.find(before, end + 1);
+  }
+  return -1;
+}
+
+// (3) a 4 KiB ring forced to overflow: records + gap counts = calls.
+Result ScenarioGap(const std::string& sysstream) {
+  constexpr long kCalls = 200000;
+  const std::string path = "/tmp/gap.log";
+  unlink(path.c_str());
+  SpawnOptions wo;
+  wo.pipe_in = true;
+  Child w = Spawn({g_self, "burst", std::to_string(kCalls)}, wo);
+  if (!WaitBlockedInRead(w.pid, Now() + 30)) {
+    kill(w.pid, SIGKILL);
+    return {false, "workload never blocked in read"};
+  }
+  SpawnOptions o;
+  o.pipe_err = true;
+  o.out_to_null = true;
+  Child t = Spawn({sysstream, "-v", "--ring-size", "4096", "-f", path,
+                   std::to_string(w.pid)},
+                  o);
+  if (!WaitForLine(t, "sysstream: tracing", Now() + 60)) {
+    kill(w.pid, SIGKILL);
+    Finish(t, Now() + 10);
+    Finish(w, Now() + 5);
+    return Fail("never started tracing", t);
+  }
+  const double start = Now();
+  Go(w);
+  Finish(w, Now() + 90);
+  if (!Finish(t, Now() + 90)) return Fail("did not stop after all exited", t);
+  const double secs = Now() - start;
+  if (t.status != 0) return Fail("nonzero exit", t);
+  Log log = ParseLog(path);
+  if (!log.well_formed) return Fail("malformed log: " + log.problem, t);
+  uint64_t records = 0, lost = 0, markers = 0, others = 0;
+  for (uint64_t r : log.records) {
+    if (Pid(r) == kGapPid) {
+      lost += Nr(r);
+      ++markers;
+    } else if (Pid(r) == static_cast<uint32_t>(w.pid)) {
+      ++records;
+    } else {
+      ++others;
+    }
+  }
+  const long long summary_lost = SummaryNumber(t.err_text, ", ", " lost,");
+  char detail[512];
+  std::snprintf(detail, sizeof detail,
+                "calls=%ld+1 records=%" PRIu64 " gap_markers=%" PRIu64
+                " lost=%" PRIu64 " sum=%" PRIu64 " summary_lost=%lld "
+                "foreign=%" PRIu64 " secs=%.1f",
+                kCalls, records, markers, lost, records + lost, summary_lost,
+                others, secs);
+  if (others != 0) return Fail(std::string("foreign records: ") + detail, t);
+  if (records + lost != kCalls + 1)
+    return Fail(std::string("calls not accounted for: ") + detail, t);
+  if (lost == 0) return Fail(std::string("ring never overflowed: ") + detail, t);
+  if (summary_lost != static_cast<long long>(lost))
+    return Fail(std::string("summary disagrees: ") + detail, t);
+  return {true, detail};
+}
+
+// (4) SIGTERM in the middle of a burst: exit 0, a well-formed log.
+Result ScenarioSigterm(const std::string& sysstream) {
+  const std::string path = "/tmp/sigterm.log";
+  unlink(path.c_str());
+  SpawnOptions wo;
+  wo.pipe_in = true;
+  Child w = Spawn({g_self, "burst", "0"}, wo);
+  if (!WaitBlockedInRead(w.pid, Now() + 30)) {
+    kill(w.pid, SIGKILL);
+    return {false, "workload never blocked in read"};
+  }
+  SpawnOptions o;
+  o.pipe_err = true;
+  Child t = Spawn({sysstream, "-f", path, std::to_string(w.pid)}, o);
+  if (!WaitForLine(t, "sysstream: tracing", Now() + 60)) {
+    kill(w.pid, SIGKILL);
+    Finish(t, Now() + 10);
+    Finish(w, Now() + 5);
+    return Fail("never started tracing", t);
+  }
+  Go(w);
+  SleepMs(1000);
+  kill(t.pid, SIGTERM);
+  const bool stopped = Finish(t, Now() + 30);
+  kill(w.pid, SIGKILL);
+  Finish(w, Now() + 10);
+  if (!stopped) return Fail("did not stop on SIGTERM", t);
+  if (t.status != 0) return Fail("nonzero exit", t);
+  if (t.err_text.find("stopped by SIGTERM") == std::string::npos)
+    return Fail("summary lacks 'stopped by SIGTERM'", t);
+  Log log = ParseLog(path);
+  uint64_t records = 0, markers = 0;
+  for (uint64_t r : log.records) {
+    if (Pid(r) == kGapPid) ++markers;
+    else if (Pid(r) == static_cast<uint32_t>(w.pid)) ++records;
+  }
+  const long long summary = SummaryNumber(t.err_text, "sysstream: ", " events written");
+  char detail[512];
+  std::snprintf(detail, sizeof detail,
+                "bytes=%zu records=%" PRIu64 " gap_markers=%" PRIu64
+                " summary_events=%lld well_formed=%d",
+                log.bytes, records, markers, summary, log.well_formed ? 1 : 0);
+  if (!log.well_formed)
+    return Fail(std::string("malformed log (") + log.problem + "): " + detail, t);
+  if (records < 1000) return Fail(std::string("too few records: ") + detail, t);
+  if (records + markers != log.records.size())
+    return Fail(std::string("foreign records: ") + detail, t);
+  if (summary != static_cast<long long>(records))
+    return Fail(std::string("summary disagrees with the log: ") + detail, t);
+  return {true, detail};
+}
+
+int RunScenario(const std::string& name, const std::string& sysstream) {
+  Result r;
+  if (name == "seq") r = ScenarioSeq(sysstream, false);
+  else if (name == "nores") r = ScenarioSeq(sysstream, true);
+  else if (name == "follow") r = ScenarioFollow(sysstream);
+  else if (name == "gap") r = ScenarioGap(sysstream);
+  else if (name == "sigterm") r = ScenarioSigterm(sysstream);
+  else r = {false, "unknown scenario"};
+  std::printf("SYSSTREAM-RESULT name=%s ok=%d detail=%s\n", name.c_str(),
+              r.ok ? 1 : 0, OneLine(r.detail).c_str());
+  std::fflush(stdout);
+  return r.ok ? 0 : 1;
+}
+
+// One run with libbpf's log on, printed whole between markers.
+int RunDebug(const std::string& sysstream, bool no_sys_resource) {
+  const std::string path = "/tmp/debug.log";
+  unlink(path.c_str());
+  SpawnOptions o;
+  o.pipe_err = true;
+  o.debug_env = true;
+  o.drop_sys_resource = no_sys_resource;
+  Child t = Spawn({sysstream, "-f", path, "--", g_self, "nowait-seq", "1"}, o);
+  Finish(t, Now() + 60);
+  std::printf("SYSSTREAM-DEBUG-BEGIN exit=%d%s\n", t.status,
+              no_sys_resource ? " (without CAP_SYS_RESOURCE)" : "");
+  std::fwrite(t.err_text.data(), 1, t.err_text.size(), stdout);
+  if (!t.err_text.empty() && t.err_text.back() != '\n') std::printf("\n");
+  std::printf("SYSSTREAM-DEBUG-END\n");
+  std::fflush(stdout);
+  return 0;
+}
+
+int Usage() {
+  std::fprintf(stderr,
+               "usage: vm_workload seq N | nowait-seq N | burst N | forkexec "
+               "| child | scenario NAME SYSSTREAM | debug SYSSTREAM\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return Usage();
+  const std::string mode = argv[1];
+  const long n = argc > 2 ? std::atol(argv[2]) : 0;
+
+  if (mode == "seq" || mode == "nowait-seq") {
+    if (mode == "seq") WaitForGo();
+    Getppids(n);
+    long fd = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY);
+    syscall(SYS_close, fd);
+    ExitGroup(0);
+  }
+  if (mode == "burst") {
+    WaitForGo();
+    if (n == 0) {
+      for (;;) syscall(SYS_getppid);
+    }
+    Getppids(n);
+    ExitGroup(0);
+  }
+  if (mode == "forkexec") {
+    WaitForGo();
+    pid_t child = fork();
+    if (child == 0) {
+      char* args[] = {argv[0], const_cast<char*>("child"), nullptr};
+      execv("/proc/self/exe", args);
+      ExitGroup(92);
+    }
+    syscall(SYS_wait4, child, nullptr, 0, nullptr);
+    ExitGroup(0);
+  }
+  if (mode == "child") {
+    Getppids(3);
+    ExitGroup(0);
+  }
+
+  char self[4096];
+  ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (len <= 0) return 1;
+  g_self.assign(self, len);
+  if (mode == "scenario" && argc == 4) return RunScenario(argv[2], argv[3]);
+  if (mode == "debug" && (argc == 3 || argc == 4))
+    return RunDebug(argv[2], argc == 4 && std::string(argv[3]) == "nores");
+  return Usage();
+}

@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Builds the kernel-matrix initramfs: busybox (static) + /init + the static
+# sysstream binary + the static guest workload, as a gzip'd newc cpio.
+#
+#   tools/vm/mkinitramfs.sh SYSSTREAM VM_WORKLOAD INIT OUT.cpio.gz
+#
+# Needs busybox-static (/bin/busybox, used for cpio too) and gzip.
+set -euo pipefail
+
+if [ $# -ne 4 ]; then
+  echo "usage: $0 SYSSTREAM VM_WORKLOAD INIT OUT.cpio.gz" >&2
+  exit 2
+fi
+sysstream=$1 workload=$2 init=$3 out=$4
+
+busybox=${SYSSTREAM_VM_BUSYBOX:-/bin/busybox}
+# Nothing in the initramfs may need a dynamic loader or libc.
+is_static() { ! readelf -l "$1" 2>/dev/null | grep -q 'program interpreter'; }
+if [ ! -x "$busybox" ] || ! is_static "$busybox"; then
+  echo "mkinitramfs: no static $busybox: apt-get install busybox-static" >&2
+  exit 1
+fi
+for f in "$sysstream" "$workload"; do
+  [ -r "$f" ] || { echo "mkinitramfs: $f missing" >&2; exit 1; }
+  is_static "$f" || { echo "mkinitramfs: $f is not statically linked" >&2; exit 1; }
+done
+
+stage=$(mktemp -d "${TMPDIR:-/tmp}/sysstream-initramfs.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc}
+install -m 0755 "$busybox" "$stage/bin/busybox"
+install -m 0755 "$init" "$stage/init"
+install -m 0755 "$sysstream" "$stage/sysstream"
+install -m 0755 "$workload" "$stage/vm_workload"
+# The kernel opens /dev/console before /init runs; as root we can make it
+# (otherwise /init reopens the console after mounting devtmpfs).
+mknod -m 0600 "$stage/dev/console" c 5 1 2>/dev/null || true
+mknod -m 0666 "$stage/dev/null" c 1 3 2>/dev/null || true
+
+mkdir -p "$(dirname "$out")"
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
+  "$busybox" cpio -o -H newc -R 0:0 2>/dev/null) | gzip -1 >"$out.tmp"
+mv "$out.tmp" "$out"
