@@ -185,12 +185,13 @@ absl::StatusOr<std::unique_ptr<Probe>> Probe::Create(
   skel->rodata->pidns_ino = options.pidns_ino;
   uint32_t batch = options.wakeup_batch;
   if (batch == 0) {
-    // Wake the consumer by the time the ring is about 1/8 full on all CPUs.
+    // Wake the consumer by the time the ring is about 1/32 full on all CPUs:
+    // early enough that a busy machine still gives it time to drain.
     // Each entry is an 8-byte header plus the record or event.
     const bool rich = options.rich_events || options.with_ret;
     uint64_t slots = options.ring_bytes /
                      (8 + (rich ? sizeof(sysstream_event) : sizeof(uint64_t)));
-    batch = static_cast<uint32_t>(slots / 8 / probe->ncpus_);
+    batch = static_cast<uint32_t>(slots / 32 / probe->ncpus_);
     if (batch == 0) batch = 1;
   }
   skel->rodata->wakeup_batch = batch;
