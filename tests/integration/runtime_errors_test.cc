@@ -4,12 +4,9 @@
 // state, and a fake Docker Engine on a unix socket served by this process.
 // Every case fails before BPF is loaded, and none may create the log file.
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,24 +18,35 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/tmpdir.h"
+#include "tests/target/fake_runtime.h"
 
 extern char** environ;
 
 namespace {
 
+using ::sysstream::fake_runtime::CriContainer;
+using ::sysstream::fake_runtime::FakeDocker;
+using ::sysstream::fake_runtime::FakeRoot;
+using ::sysstream::fake_runtime::HttpReply;
+using ::sysstream::fake_runtime::kAppId;
+using ::sysstream::fake_runtime::kPodmanId;
+using ::sysstream::fake_runtime::OciConfig;
+using ::sysstream::fake_runtime::WebOnly;
+using ::sysstream::testutil::MakeTempDir;
+using ::sysstream::testutil::RemoveTree;
+using ::sysstream::testutil::SocketTmpDir;
+using ::sysstream::testutil::TestTmpDir;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -54,94 +62,26 @@ constexpr int kRuntimeState = 10;
 // A pid above the default pid_max (32768) and below the largest (2^22).
 constexpr char kInvisiblePid[] = "4194000";
 
-constexpr char kAppId[] =
-    "3f2c1a9e8b7d6c5f4e3d2c1b0a99887766554433221100ffeeddccbbaa998877";
-constexpr char kSidecarId[] =
-    "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
-constexpr char kSandboxId[] =
-    "5555aaaa5555aaaa5555aaaa5555aaaa5555aaaa5555aaaa5555aaaa5555aaaa";
-constexpr char kPodmanId[] =
-    "9e9e9e9e8d8d8d8d7c7c7c7c6b6b6b6b5a5a5a5a494949493838383827272727";
-constexpr char kDockerId[] =
-    "dddd0000111122223333444455556666777788889999aaaabbbbccccddddeeee";
+// A node root with runtime state, and a place for the log outside it.
+class Fake : public FakeRoot {
+ public:
+  Fake() : log_(MakeTempDir(TestTmpDir(), "log") + "/trace.log") {}
+  const std::string& root() const { return path(); }
+  const std::string& log() const { return log_; }
 
-std::string TmpDir() {
-  const char* t = std::getenv("TEST_TMPDIR");
-  return t != nullptr ? t : "/tmp";
-}
-
-std::string MakeTempDir(const std::string& parent, const std::string& name) {
-  std::string tmpl = absl::StrCat(parent, "/", name, "-XXXXXX");
-  if (mkdtemp(&tmpl[0]) == nullptr) {
-    ADD_FAILURE() << "mkdtemp " << tmpl << ": " << std::strerror(errno);
+  // Pod ns/web (FakeRoot::WebPod), no pid of it visible here.
+  void WebPod() {
+    FakeRoot::WebPod(kInvisiblePid, kInvisiblePid, kInvisiblePid);
   }
-  return tmpl;
-}
 
-void WriteFile(const std::string& path, const std::string& text) {
-  std::filesystem::create_directories(path.substr(0, path.rfind('/')));
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  ASSERT_TRUE(out.good()) << path;
-}
+ private:
+  std::string log_;
+};
 
 bool Exists(const std::string& path) {
   struct stat sb;
   return lstat(path.c_str(), &sb) == 0;
 }
-
-std::string CriConfig(const std::string& type, const std::string& name,
-                      const std::string& pod_ns, const std::string& pod) {
-  return absl::StrCat(
-      R"({"ociVersion": "1.1.0", "process": {"args": ["/app"]}, )",
-      R"("annotations": {"io.kubernetes.cri.container-type": ")", type,
-      R"(", "io.kubernetes.cri.container-name": ")", name,
-      R"(", "io.kubernetes.cri.sandbox-name": ")", pod,
-      R"(", "io.kubernetes.cri.sandbox-namespace": ")", pod_ns, R"("}})");
-}
-
-// A node root with runtime state, and a place for the log.
-class Fake {
- public:
-  Fake() : dir_(MakeTempDir(TmpDir(), "rt")) {
-    std::filesystem::create_directories(root());
-  }
-  std::string root() const { return dir_ + "/root"; }
-  std::string log() const { return dir_ + "/trace.log"; }
-
-  void Containerd(const std::string& ns, const std::string& id,
-                  const std::string& config, const std::string& pid) {
-    const std::string d = absl::StrCat(
-        root(), "/run/containerd/io.containerd.runtime.v2.task/", ns, "/", id);
-    WriteFile(d + "/config.json", config);
-    if (!pid.empty()) WriteFile(d + "/init.pid", pid + "\n");
-  }
-  void Podman(const std::string& id, const std::string& name,
-              const std::string& pid) {
-    const std::string d = absl::StrCat(
-        root(), "/run/containers/storage/overlay-containers/", id, "/userdata");
-    WriteFile(d + "/config.json", R"({"ociVersion": "1.1.0"})");
-    if (!pid.empty()) WriteFile(d + "/pidfile", pid + "\n");
-    WriteFile(
-        root() +
-            "/var/lib/containers/storage/overlay-containers/"
-            "containers.json",
-        absl::StrCat(R"([{"id": ")", id, R"(", "names": [")", name, R"("]}])"));
-  }
-
-  // Pod ns/web: its sandbox and two containers, invisible pids.
-  void WebPod(const std::string& pid = kInvisiblePid) {
-    Containerd("k8s.io", kSandboxId, CriConfig("sandbox", "", "ns", "web"),
-               pid);
-    Containerd("k8s.io", kAppId, CriConfig("container", "app", "ns", "web"),
-               pid);
-    Containerd("k8s.io", kSidecarId,
-               CriConfig("container", "sidecar", "ns", "web"), pid);
-  }
-
- private:
-  std::string dir_;
-};
 
 struct Result {
   int exit_code = -1;  // -1: did not exit normally
@@ -268,7 +208,7 @@ TEST(RuntimeErrorsTest, UnknownPod) {
 
 TEST(RuntimeErrorsTest, AmbiguousContainer) {
   Fake fake;
-  fake.Containerd("k8s.io", kAppId, CriConfig("container", "web", "ns", "a"),
+  fake.Containerd("k8s.io", kAppId, OciConfig(CriContainer("web", "ns", "a")),
                   kInvisiblePid);
   fake.Podman(kPodmanId, "web", kInvisiblePid);
   Result r = RunSysstream(Args(fake, {"--container", "web"}));
@@ -315,7 +255,7 @@ TEST(RuntimeErrorsTest, BadNamesAreUsageErrors) {
 
 TEST(RuntimeErrorsTest, NotRunning) {
   Fake fake;
-  fake.Containerd("k8s.io", kAppId, CriConfig("container", "app", "ns", "web"),
+  fake.Containerd("k8s.io", kAppId, OciConfig(CriContainer("app", "ns", "web")),
                   "");
   Result r = RunSysstream(Args(fake, {"--container", "app"}));
   ExpectFailure(r, kTargetNotFound, fake, {"'app'", "is not running"});
@@ -355,146 +295,62 @@ TEST(RuntimeErrorsTest, DockerHostWithoutListener) {
   ExpectFailure(r, kRuntimeUnavailable, fake, {"/nonexistent.sock"});
 }
 
-// Answers each connection with one canned reply until destroyed.
-class FakeDocker {
+// A fake Docker Engine (FakeDocker) on a socket in a directory of its own;
+// url() is the DOCKER_HOST that names it.
+class DockerHost {
  public:
-  FakeDocker(const std::string& path,
-             std::function<std::string(const std::string&)> handler)
-      : path_(path), handler_(std::move(handler)) {
-    fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr = {};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof(addr.sun_path)) {
-      ADD_FAILURE() << "socket path too long: " << path;
-      return;
-    }
-    std::memcpy(addr.sun_path, path.c_str(), path.size());
-    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-        listen(fd_, 8) != 0) {
-      ADD_FAILURE() << "bind/listen " << path << ": " << std::strerror(errno);
-      return;
-    }
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        pollfd p{fd_, POLLIN, 0};
-        if (poll(&p, 1, 50) <= 0) continue;
-        int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (c < 0) continue;
-        std::string req;
-        char buf[4096];
-        while (req.find("\r\n\r\n") == std::string::npos) {
-          pollfd q{c, POLLIN, 0};
-          if (poll(&q, 1, 2000) <= 0) break;
-          ssize_t n = read(c, buf, sizeof(buf));
-          if (n <= 0) break;
-          req.append(buf, static_cast<size_t>(n));
-        }
-        const std::string reply = handler_(req);
-        send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
-        close(c);
-      }
-    });
+  explicit DockerHost(FakeDocker::Handler handler)
+      : dir_(MakeTempDir(SocketTmpDir(), "dk")),
+        docker_(std::in_place, dir_ + "/docker.sock", std::move(handler)) {}
+  ~DockerHost() {
+    docker_.reset();
+    RemoveTree(dir_);
   }
-  ~FakeDocker() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    close(fd_);
-    unlink(path_.c_str());
-  }
+  std::string url() const { return "unix://" + dir_ + "/docker.sock"; }
 
  private:
-  std::string path_;
-  std::function<std::string(const std::string&)> handler_;
-  int fd_ = -1;
-  std::thread thread_;
-  std::atomic<bool> stop_{false};
+  std::string dir_;
+  std::optional<FakeDocker> docker_;
 };
-
-std::string Http(int status, const std::string& body) {
-  return absl::StrCat("HTTP/1.0 ", status,
-                      " X\r\nContent-Type: "
-                      "application/json\r\nApi-Version: 1.45\r\n\r\n",
-                      body);
-}
-
-// Docker knows "web" only.
-std::string WebOnly(const std::string& request) {
-  if (absl::StartsWith(request, "GET /containers/web/json HTTP/1.0\r\n")) {
-    return Http(200, absl::StrCat(R"({"Id": ")", kDockerId,
-                                  R"(", "Name": "/web", "State": )",
-                                  R"({"Running": true, "Pid": )", kInvisiblePid,
-                                  "}}\n"));
-  }
-  return Http(404, R"({"message": "No such container"})");
-}
-
-// Sockets need short paths (sun_path is 108 bytes).
-std::string SocketDir() {
-  const std::string base = TmpDir().size() > 60 ? "/tmp" : TmpDir();
-  return MakeTempDir(base, "dk");
-}
 
 TEST(RuntimeErrorsTest, DockerContainerNotVisibleHere) {
   if (Exists(absl::StrCat("/proc/", kInvisiblePid))) {
     GTEST_SKIP() << "pid " << kInvisiblePid << " exists here";
   }
   Fake fake;
-  const std::string dir = SocketDir();
-  const std::string sock = dir + "/docker.sock";
-  {
-    FakeDocker docker(sock, WebOnly);
-    Result r =
-        RunSysstream(Args(fake, {"--container", "web"}), "unix://" + sock);
-    ExpectFailure(r, kTargetNotFound, fake, {"not visible here", "'web'"});
-    // Not Docker's and nowhere else either.
-    r = RunSysstream(Args(fake, {"--container", "db"}), "unix://" + sock);
-    ExpectFailure(r, kTargetNotFound, fake, {"'db'"});
-  }
-  std::filesystem::remove_all(dir);
+  DockerHost docker(WebOnly(std::atol(kInvisiblePid)));
+  Result r = RunSysstream(Args(fake, {"--container", "web"}), docker.url());
+  ExpectFailure(r, kTargetNotFound, fake, {"not visible here", "'web'"});
+  // Not Docker's and nowhere else either.
+  r = RunSysstream(Args(fake, {"--container", "db"}), docker.url());
+  ExpectFailure(r, kTargetNotFound, fake, {"'db'"});
 }
 
 TEST(RuntimeErrorsTest, DockerGarbageIsMalformedState) {
   Fake fake;
-  const std::string dir = SocketDir();
-  const std::string sock = dir + "/docker.sock";
-  {
-    FakeDocker docker(sock, [](const std::string&) {
-      return std::string("220 smtp.example.com ESMTP\r\n");
-    });
-    Result r =
-        RunSysstream(Args(fake, {"--container", "web"}), "unix://" + sock);
-    ExpectFailure(r, kRuntimeState, fake, {"docker"});
-  }
-  std::filesystem::remove_all(dir);
+  DockerHost docker([](const std::string&) {
+    return std::string("220 smtp.example.com ESMTP\r\n");
+  });
+  Result r = RunSysstream(Args(fake, {"--container", "web"}), docker.url());
+  ExpectFailure(r, kRuntimeState, fake, {"docker"});
 }
 
 TEST(RuntimeErrorsTest, DockerServerErrorIsUnavailable) {
   Fake fake;
-  const std::string dir = SocketDir();
-  const std::string sock = dir + "/docker.sock";
-  {
-    FakeDocker docker(sock, [](const std::string&) {
-      return Http(500, R"({"message": "server error"})");
-    });
-    Result r =
-        RunSysstream(Args(fake, {"--container", "web"}), "unix://" + sock);
-    ExpectFailure(r, kRuntimeUnavailable, fake, {"500"});
-  }
-  std::filesystem::remove_all(dir);
+  DockerHost docker([](const std::string&) {
+    return HttpReply(500, "Internal Server Error",
+                     R"({"message": "server error"})");
+  });
+  Result r = RunSysstream(Args(fake, {"--container", "web"}), docker.url());
+  ExpectFailure(r, kRuntimeUnavailable, fake, {"500"});
 }
 
 TEST(RuntimeErrorsTest, DockerAndStateSameNameIsAmbiguous) {
   Fake fake;
   fake.Podman(kPodmanId, "web", kInvisiblePid);
-  const std::string dir = SocketDir();
-  const std::string sock = dir + "/docker.sock";
-  {
-    FakeDocker docker(sock, WebOnly);
-    Result r =
-        RunSysstream(Args(fake, {"--container", "web"}), "unix://" + sock);
-    ExpectFailure(r, kAmbiguousTarget, fake, {"ambiguous", "docker", "podman"});
-  }
-  std::filesystem::remove_all(dir);
+  DockerHost docker(WebOnly(std::atol(kInvisiblePid)));
+  Result r = RunSysstream(Args(fake, {"--container", "web"}), docker.url());
+  ExpectFailure(r, kAmbiguousTarget, fake, {"ambiguous", "docker", "podman"});
 }
 
 }  // namespace

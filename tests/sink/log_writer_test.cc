@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -19,12 +18,12 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "cc/cli/options.h"
 #include "cc/sink/raw_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/tmpdir.h"
 
 namespace sysstream {
 namespace {
@@ -64,23 +63,10 @@ std::string Expected(uint64_t first, uint64_t count, absl::string_view delim) {
   return s;
 }
 
-class LogWriterTest : public ::testing::Test {
+// Each test has a directory of its own, dir_.
+class LogWriterTest : public testutil::TempDirTest {
  protected:
-  void SetUp() override {
-    const char* base = std::getenv("TEST_TMPDIR");
-    std::string tmpl =
-        absl::StrCat(base && *base ? base : "/tmp", "/log_writer_XXXXXX");
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr) << std::strerror(errno);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::string cmd = absl::StrCat("rm -rf '", dir_, "'");
-    (void)!std::system(cmd.c_str());
-  }
-  std::string Path(absl::string_view name) const {
-    return absl::StrCat(dir_, "/", name);
-  }
-  std::string dir_;
+  LogWriterTest() : TempDirTest("log_writer") {}
 };
 
 // ---- CheckLogPath ----

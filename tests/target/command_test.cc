@@ -27,6 +27,7 @@
 #include "absl/strings/string_view.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/tmpdir.h"
 
 namespace sysstream {
 namespace {
@@ -91,28 +92,16 @@ class ScopedEnv {
   std::optional<std::string> old_;
 };
 
-class CommandTest : public ::testing::Test {
+// Each test has a directory of its own, dir_.
+class CommandTest : public testutil::TempDirTest {
  protected:
-  void SetUp() override {
-    const char* base = std::getenv("TEST_TMPDIR");
-    std::string tmpl =
-        absl::StrCat(base && *base ? base : "/tmp", "/command_XXXXXX");
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr) << std::strerror(errno);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::string cmd = absl::StrCat("rm -rf '", dir_, "'");
-    (void)!std::system(cmd.c_str());
-  }
-  std::string Path(absl::string_view name) const {
-    return absl::StrCat(dir_, "/", name);
-  }
+  CommandTest() : TempDirTest("command") {}
+
   std::string MakeDir(absl::string_view name) {
     std::string p = Path(name);
     EXPECT_EQ(mkdir(p.c_str(), 0755), 0) << std::strerror(errno);
     return p;
   }
-  std::string dir_;
 };
 
 // ---- FindExecutable ----

@@ -4,38 +4,24 @@
 // answering on a unix socket from a thread of this test.
 #include "cc/target/container.h"
 
-#include <poll.h>
-#include <stdlib.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <functional>
 #include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/tmpdir.h"
+#include "tests/target/fake_runtime.h"
 
 namespace sysstream {
 namespace {
@@ -53,168 +39,56 @@ using ::testing::IsEmpty;
 using ::testing::StartsWith;
 using ::testing::UnorderedElementsAre;
 
-// Ids as the runtimes make them: 64 lowercase hex digits.
-constexpr char kAppId[] =
-    "3f2c1a9e8b7d6c5f4e3d2c1b0a99887766554433221100ffeeddccbbaa998877";
-constexpr char kSidecarId[] =
-    "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
-constexpr char kWebSandboxId[] =
-    "5555aaaa5555aaaa5555aaaa5555aaaa5555aaaa5555aaaa5555aaaa5555aaaa";
+using fake_runtime::CriContainer;
+using fake_runtime::CrioContainer;
+using fake_runtime::CrioInfra;
+using fake_runtime::CriSandbox;
+using fake_runtime::DockerInspectBody;
+using fake_runtime::FakeDocker;
+using fake_runtime::HttpReply;
+using fake_runtime::kAppId;
+using fake_runtime::kDockerId;
+using fake_runtime::kPodmanId;
+using fake_runtime::kSidecarId;
+using fake_runtime::kWebSandboxId;
+using fake_runtime::MakeDirs;
+using fake_runtime::OciConfig;
+using fake_runtime::StaleSocket;
+using fake_runtime::WebOnly;
+using fake_runtime::WriteFile;
+
+// More ids (fake_runtime.h has those of pod ns/web, Podman's and Docker's).
+// Pod ns/db's container "postgres".
 constexpr char kDbId[] =
     "d0d0d0d0e1e1e1e1f2f2f2f2a3a3a3a3b4b4b4b4c5c5c5c5d6d6d6d6e7e7e7e7";
+// A task of Docker's own, in containerd's namespace "moby".
 constexpr char kMobyId[] =
     "b0b0b0b0c1c1c1c1d2d2d2d2e3e3e3e3f4f4f4f4a5a5a5a5b6b6b6b6c7c7c7c7";
+// CRI-O: pod prod/shop's container "api" and the pod's infra container,
+// their ids alike up to "c4c4c4c".
 constexpr char kCrioId[] =
     "c4c4c4c40000111122223333444455556666777788889999aaaabbbbccccdddd";
 constexpr char kCrioInfraId[] =
     "c4c4c4c5ffffeeeeddddccccbbbbaaaa9999888877776666555544443333ffff";
-constexpr char kPodmanId[] =
-    "9e9e9e9e8d8d8d8d7c7c7c7c6b6b6b6b5a5a5a5a494949493838383827272727";
-constexpr char kDockerId[] =
-    "dddd0000111122223333444455556666777788889999aaaabbbbccccddddeeee";
 
 // --- fake node roots ------------------------------------------------------
 
-std::string TmpDir() {
-  const char* t = std::getenv("TEST_TMPDIR");
-  return t != nullptr ? t : "/tmp";
-}
-
-std::string MakeTempDir(const std::string& parent, const std::string& name) {
-  std::string tmpl = absl::StrCat(parent, "/", name, "-XXXXXX");
-  if (mkdtemp(&tmpl[0]) == nullptr) {
-    ADD_FAILURE() << "mkdtemp " << tmpl << ": " << std::strerror(errno);
-  }
-  return tmpl;
-}
-
-void MakeDirs(const std::string& path) {
-  std::string sofar;
-  for (absl::string_view part : absl::StrSplit(path, '/')) {
-    if (part.empty()) continue;
-    absl::StrAppend(&sofar, "/", part);
-    mkdir(sofar.c_str(), 0755);
-  }
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  MakeDirs(path.substr(0, path.rfind('/')));
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  ASSERT_TRUE(out.good()) << path;
-}
-
-// A minimal OCI runtime config.json with the given annotations.
-std::string OciConfig(const std::map<std::string, std::string>& annotations) {
-  json j = {{"ociVersion", "1.1.0"},
-            {"process", {{"args", {"/pause"}}, {"cwd", "/"}}},
-            {"root", {{"path", "rootfs"}}}};
-  if (!annotations.empty()) j["annotations"] = annotations;
-  return j.dump(2);
-}
-
-// containerd's CRI annotations for a Kubernetes container or sandbox.
-std::map<std::string, std::string> CriContainer(const std::string& name,
-                                                const std::string& pod_ns,
-                                                const std::string& pod) {
-  return {{"io.kubernetes.cri.container-type", "container"},
-          {"io.kubernetes.cri.container-name", name},
-          {"io.kubernetes.cri.sandbox-id", kWebSandboxId},
-          {"io.kubernetes.cri.sandbox-name", pod},
-          {"io.kubernetes.cri.sandbox-namespace", pod_ns},
-          {"io.kubernetes.cri.image-name", "docker.io/library/nginx:1.25"}};
-}
-
-std::map<std::string, std::string> CriSandbox(const std::string& pod_ns,
-                                              const std::string& pod) {
-  return {
-      {"io.kubernetes.cri.container-type", "sandbox"},
-      {"io.kubernetes.cri.sandbox-id", kWebSandboxId},
-      {"io.kubernetes.cri.sandbox-name", pod},
-      {"io.kubernetes.cri.sandbox-namespace", pod_ns},
-      {"io.kubernetes.cri.sandbox-log-directory", "/var/log/pods/ns_web_1234"}};
-}
-
-// CRI-O's annotations.
-std::map<std::string, std::string> CrioContainer(const std::string& name,
-                                                 const std::string& pod_ns,
-                                                 const std::string& pod) {
-  return {{"io.kubernetes.cri-o.ContainerType", "container"},
-          {"io.kubernetes.cri-o.Name",
-           "k8s_" + name + "_" + pod + "_" + pod_ns + "_0123-4567_0"},
-          {"io.kubernetes.container.name", name},
-          {"io.kubernetes.pod.name", pod},
-          {"io.kubernetes.pod.namespace", pod_ns}};
-}
-
-std::map<std::string, std::string> CrioInfra(const std::string& pod_ns,
-                                             const std::string& pod) {
-  return {{"io.kubernetes.cri-o.ContainerType", "sandbox"},
-          {"io.kubernetes.container.name", "POD"},
-          {"io.kubernetes.pod.name", pod},
-          {"io.kubernetes.pod.namespace", pod_ns}};
-}
-
-class FakeRoot {
+// A fake node root, with the RuntimeConfig that looks there.
+class FakeRoot : public fake_runtime::FakeRoot {
  public:
-  explicit FakeRoot(const std::string& parent = TmpDir())
-      : root_(MakeTempDir(parent, "root")) {}
-
-  const std::string& path() const { return root_; }
+  using fake_runtime::FakeRoot::FakeRoot;
 
   RuntimeConfig Config() const {
     RuntimeConfig c;
-    c.host_root = root_;
+    c.host_root = path();
     return c;
-  }
-
-  std::string ContainerdDir(const std::string& ns, const std::string& id) {
-    return absl::StrCat(root_, "/run/containerd/io.containerd.runtime.v2.task/",
-                        ns, "/", id);
-  }
-  std::string StorageDir(const std::string& id) {
-    return absl::StrCat(root_, "/run/containers/storage/overlay-containers/",
-                        id, "/userdata");
-  }
-
-  // pid "" means no pid file.
-  void Containerd(const std::string& ns, const std::string& id,
-                  const std::string& config, const std::string& pid) {
-    WriteFile(ContainerdDir(ns, id) + "/config.json", config);
-    if (!pid.empty()) WriteFile(ContainerdDir(ns, id) + "/init.pid", pid);
-  }
-  void Storage(const std::string& id, const std::string& config,
-               const std::string& pid) {
-    WriteFile(StorageDir(id) + "/config.json", config);
-    if (!pid.empty()) WriteFile(StorageDir(id) + "/pidfile", pid);
-  }
-  void PodmanIndex(
-      const std::vector<std::pair<std::string, std::string>>& id_names) {
-    json j = json::array();
-    for (const auto& [id, name] : id_names) {
-      j.push_back({{"id", id},
-                   {"names", {name}},
-                   {"image", "0123"},
-                   {"layer", "4567"},
-                   {"metadata", "{}"},
-                   {"created", "2024-01-01T00:00:00Z"}});
-    }
-    WriteFile(
-        root_ +
-            "/var/lib/containers/storage/overlay-containers/containers.json",
-        j.dump());
   }
 
   // Every kind of entry, each runtime once.
   void Populate() {
     // containerd, Kubernetes: pod ns/web = sandbox + app + sidecar; pod
     // ns/db = postgres; pod other/web = app (same names, other namespace).
-    Containerd("k8s.io", kWebSandboxId, OciConfig(CriSandbox("ns", "web")),
-               "100\n");
-    Containerd("k8s.io", kAppId, OciConfig(CriContainer("app", "ns", "web")),
-               "101\n");
-    Containerd("k8s.io", kSidecarId,
-               OciConfig(CriContainer("sidecar", "ns", "web")), "102");
+    WebPod("100\n", "101\n", "102");
     Containerd("k8s.io", kDbId, OciConfig(CriContainer("postgres", "ns", "db")),
                " 103 \n");
     // Docker's own tasks: asked through its API, not here.
@@ -232,9 +106,6 @@ class FakeRoot {
                  {kCrioInfraId, "k8s_POD_shop_prod_0123-4567_0"},
                  {kPodmanId, "webserver"}});
   }
-
- private:
-  std::string root_;
 };
 
 std::string Describe(const Container& c) {
@@ -407,8 +278,7 @@ TEST(FindContainerTest, SameNameInTwoRuntimesIsAmbiguous) {
   FakeRoot root;
   root.Containerd("k8s.io", kAppId, OciConfig(CriContainer("web", "ns", "a")),
                   "101\n");
-  root.Storage(kPodmanId, OciConfig({}), "301\n");
-  root.PodmanIndex({{kPodmanId, "web"}});
+  root.Podman(kPodmanId, "web", "301\n");
   absl::StatusOr<Container> c = FindContainer("web", root.Config());
   ASSERT_EQ(c.status().code(), absl::StatusCode::kFailedPrecondition)
       << c.status();
@@ -487,10 +357,7 @@ TEST(FindContainerTest, AnnotationsNotAnObjectIsDataLoss) {
 
 TEST(FindContainerTest, MalformedPodmanIndexIsDataLossNamingTheFile) {
   FakeRoot root;
-  WriteFile(root.path() +
-                "/var/lib/containers/storage/overlay-containers/"
-                "containers.json",
-            "{\"not\": \"an array\"}");
+  WriteFile(root.PodmanIndexPath(), "{\"not\": \"an array\"}");
   absl::StatusOr<Container> c = FindContainer("web", root.Config());
   ASSERT_EQ(c.status().code(), absl::StatusCode::kDataLoss) << c.status();
   EXPECT_THAT(Msg(c.status()), HasSubstr("containers.json"));
@@ -526,10 +393,7 @@ TEST(FindContainerTest, OversizedStateFileIsDataLoss) {
   {
     FakeRoot root;
     root.Storage(kPodmanId, OciConfig({}), "1");
-    WriteFile(root.path() +
-                  "/var/lib/containers/storage/overlay-containers/"
-                  "containers.json",
-              absl::StrCat("[", padding, "]"));
+    WriteFile(root.PodmanIndexPath(), absl::StrCat("[", padding, "]"));
     absl::StatusOr<Container> c = FindContainer("web", root.Config());
     if (c.status().code() == absl::StatusCode::kNotFound) {
       bugs.push_back("containers.json (container.cc:214-215)");
@@ -537,8 +401,8 @@ TEST(FindContainerTest, OversizedStateFileIsDataLoss) {
       EXPECT_EQ(c.status().code(), absl::StatusCode::kDataLoss) << c.status();
     }
   }
-  EXPECT_TRUE(bugs.empty()) << "NotFound instead of DataLoss for: "
-                            << absl::StrJoin(bugs, "; ");
+  EXPECT_TRUE(bugs.empty())
+      << "NotFound instead of DataLoss for: " << absl::StrJoin(bugs, "; ");
 }
 
 TEST(FindContainerTest, InvalidNames) {
@@ -769,154 +633,22 @@ TEST(ParseDockerInspectTest, Malformed) {
 
 // --- the Docker Engine API -----------------------------------------------
 
-// Answers each connection on a unix socket with one canned reply from
-// `handler(request)`, then closes it, until destroyed.
-class FakeDocker {
- public:
-  using Handler = std::function<std::string(const std::string& request)>;
-
-  FakeDocker(const std::string& path, Handler handler)
-      : path_(path), handler_(std::move(handler)) {
-    fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr = {};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof(addr.sun_path)) {
-      ADD_FAILURE() << "socket path too long: " << path;
-      return;
-    }
-    std::memcpy(addr.sun_path, path.c_str(), path.size());
-    unlink(path.c_str());
-    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-        listen(fd_, 16) != 0) {
-      ADD_FAILURE() << "bind/listen " << path << ": " << std::strerror(errno);
-      return;
-    }
-    thread_ = std::thread([this] { Serve(); });
-  }
-
-  ~FakeDocker() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    close(fd_);
-    unlink(path_.c_str());
-  }
-
-  std::vector<std::string> requests() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_;
-  }
-
- private:
-  void Serve() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) continue;
-      int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (c < 0) continue;
-      std::string req;
-      char buf[4096];
-      while (req.find("\r\n\r\n") == std::string::npos) {
-        pollfd q{c, POLLIN, 0};
-        if (poll(&q, 1, 2000) <= 0) break;
-        ssize_t n = read(c, buf, sizeof(buf));
-        if (n <= 0) break;
-        req.append(buf, static_cast<size_t>(n));
-      }
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        requests_.push_back(req);
-      }
-      const std::string reply = handler_(req);
-      if (reply != kSilent) {
-        size_t off = 0;
-        while (off < reply.size()) {
-          ssize_t n =
-              send(c, reply.data() + off, reply.size() - off, MSG_NOSIGNAL);
-          if (n <= 0) break;
-          off += static_cast<size_t>(n);
-        }
-      } else {
-        // Never answer: hold the connection until told to stop.
-        while (!stop_)
-          std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-      close(c);
-    }
-  }
-
- public:
-  static constexpr const char* kSilent = "\x01silent";
-
- private:
-  std::string path_;
-  Handler handler_;
-  int fd_ = -1;
-  std::thread thread_;
-  std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  std::vector<std::string> requests_;
-};
-
-std::string HttpReply(int status, const std::string& reason,
-                      const std::string& body) {
-  return absl::StrCat("HTTP/1.0 ", status, " ", reason,
-                      "\r\nApi-Version: 1.45\r\nContent-Type: "
-                      "application/json\r\nDocker-Experimental: false\r\n"
-                      "Server: Docker/26.1.3 (linux)\r\n\r\n",
-                      body);
-}
-
-std::string DockerInspectBody(const std::string& id, const std::string& name,
-                              const json& pid) {
-  json j = {{"Id", id},
-            {"Created", "2024-05-01T10:00:00.000000000Z"},
-            {"Path", "nginx"},
-            {"Name", "/" + name},
-            {"State",
-             {{"Status", "running"},
-              {"Running", true},
-              {"Pid", pid},
-              {"ExitCode", 0}}},
-            {"Config", {{"Hostname", id.substr(0, 12)}}}};
-  return j.dump() + "\n";
-}
-
-// Docker for the container "web" only.
-std::string WebOnly(const std::string& request, const json& pid = 4321) {
-  if (request.rfind("GET /containers/web/json HTTP/1.0\r\n", 0) == 0) {
-    return HttpReply(200, "OK", DockerInspectBody(kDockerId, "web", pid));
-  }
-  return HttpReply(404, "Not Found",
-                   "{\"message\":\"No such container: x\"}\n");
-}
-
-// A directory for sockets: sun_path holds 108 bytes, TEST_TMPDIR may be
-// longer than that.
-class DockerTest : public ::testing::Test {
+// Each test has a directory for sockets, dir_, short enough for sun_path.
+class DockerTest : public testutil::TempDirTest {
  protected:
-  void SetUp() override {
-    std::string base = TmpDir();
-    if (base.size() > 60) base = "/tmp";
-    dir_ = MakeTempDir(base, "dk");
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
+  DockerTest() : TempDirTest("dk", testutil::SocketTmpDir()) {}
 
   RuntimeConfig Config(const FakeRoot& root, const std::string& sock) {
     RuntimeConfig c = root.Config();
     c.docker_host = "unix://" + sock;
     return c;
   }
-
-  std::string dir_;
 };
 
 TEST_F(DockerTest, FoundByName) {
   FakeRoot root;
   const std::string sock = dir_ + "/docker.sock";
-  FakeDocker docker(sock, [](const std::string& r) { return WebOnly(r); });
+  FakeDocker docker(sock, WebOnly());
   absl::StatusOr<Container> c = FindContainer("web", Config(root, sock));
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(Describe(*c), absl::StrCat("docker|", kDockerId, "|web|||4321"));
@@ -929,7 +661,7 @@ TEST_F(DockerTest, FoundByName) {
 TEST_F(DockerTest, DockerHostWithoutScheme) {
   FakeRoot root;
   const std::string sock = dir_ + "/docker.sock";
-  FakeDocker docker(sock, [](const std::string& r) { return WebOnly(r); });
+  FakeDocker docker(sock, WebOnly());
   RuntimeConfig config = root.Config();
   config.docker_host = sock;
   absl::StatusOr<Container> c = FindContainer("web", config);
@@ -955,7 +687,7 @@ TEST_F(DockerTest, NotDockersFallsThroughToState) {
   FakeRoot root;
   root.Populate();
   const std::string sock = dir_ + "/docker.sock";
-  FakeDocker docker(sock, [](const std::string& r) { return WebOnly(r); });
+  FakeDocker docker(sock, WebOnly());
   absl::StatusOr<Container> c = FindContainer("postgres", Config(root, sock));
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->runtime, "containerd");
@@ -968,10 +700,9 @@ TEST_F(DockerTest, NotDockersFallsThroughToState) {
 
 TEST_F(DockerTest, DockerAndStateSameNameIsAmbiguous) {
   FakeRoot root;
-  root.Storage(kPodmanId, OciConfig({}), "301\n");
-  root.PodmanIndex({{kPodmanId, "web"}});
+  root.Podman(kPodmanId, "web", "301\n");
   const std::string sock = dir_ + "/docker.sock";
-  FakeDocker docker(sock, [](const std::string& r) { return WebOnly(r); });
+  FakeDocker docker(sock, WebOnly());
   absl::StatusOr<Container> c = FindContainer("web", Config(root, sock));
   ASSERT_EQ(c.status().code(), absl::StatusCode::kFailedPrecondition)
       << c.status();
@@ -985,12 +716,12 @@ TEST_F(DockerTest, SameIdInDockerAndStateCountsOnce) {
   // Docker's task seen in a containerd namespace other than "moby".
   root.Containerd("k8s.io", kDockerId, OciConfig({}), "4321\n");
   const std::string sock = dir_ + "/docker.sock";
-  FakeDocker docker(sock, [](const std::string& r) {
+  FakeDocker docker(sock, [web = WebOnly()](const std::string& r) {
     if (r.rfind(absl::StrCat("GET /containers/", kDockerId, "/json "), 0) ==
         0) {
       return HttpReply(200, "OK", DockerInspectBody(kDockerId, "web", 4321));
     }
-    return WebOnly(r);
+    return web(r);
   });
   absl::StatusOr<Container> c = FindContainer(kDockerId, Config(root, sock));
   ASSERT_TRUE(c.ok()) << c.status();
@@ -1001,7 +732,7 @@ TEST_F(DockerTest, SameIdInDockerAndStateCountsOnce) {
 TEST_F(DockerTest, StoppedContainerIsNotRunning) {
   FakeRoot root;
   const std::string sock = dir_ + "/docker.sock";
-  FakeDocker docker(sock, [](const std::string& r) { return WebOnly(r, 0); });
+  FakeDocker docker(sock, WebOnly(0));
   absl::StatusOr<Container> c = FindContainer("web", Config(root, sock));
   EXPECT_EQ(c.status().code(), absl::StatusCode::kNotFound) << c.status();
   EXPECT_THAT(Msg(c.status()), HasSubstr("is not running"));
@@ -1017,15 +748,8 @@ TEST_F(DockerTest, ExplicitSocketWithoutListenerIsUnavailable) {
   EXPECT_THAT(Msg(c.status()), HasSubstr(dir_ + "/none.sock"));
   // A stale socket file whose daemon is gone.
   const std::string stale = dir_ + "/stale.sock";
-  {
-    FakeDocker gone(stale, [](const std::string& r) { return WebOnly(r); });
-  }
-  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, stale.c_str(), stale.size());
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  close(fd);  // the file stays, nobody listens
+  { FakeDocker gone(stale, WebOnly()); }
+  ASSERT_NO_FATAL_FAILURE(StaleSocket(stale));
   c = FindContainer("postgres", Config(root, stale));
   EXPECT_EQ(c.status().code(), absl::StatusCode::kUnavailable) << c.status();
   unlink(stale.c_str());
@@ -1093,7 +817,7 @@ TEST_F(DockerTest, DefaultSocketUnderHostRoot) {
   MakeDirs(root.path() + "/var/run");
   const std::string sock = root.path() + "/var/run/docker.sock";
   {
-    FakeDocker docker(sock, [](const std::string& r) { return WebOnly(r); });
+    FakeDocker docker(sock, WebOnly());
     absl::StatusOr<Container> c = FindContainer("web", root.Config());
     ASSERT_TRUE(c.ok()) << c.status();
     EXPECT_EQ(c->runtime, "docker");
@@ -1101,12 +825,7 @@ TEST_F(DockerTest, DefaultSocketUnderHostRoot) {
   }
   // A default socket nobody answers on is not an error: Docker is just
   // not running there. Leave a stale socket file behind.
-  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, sock.c_str(), sock.size());
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  close(fd);
+  ASSERT_NO_FATAL_FAILURE(StaleSocket(sock));
   root.Populate();
   absl::StatusOr<Container> c = FindContainer("postgres", root.Config());
   ASSERT_TRUE(c.ok()) << c.status();
