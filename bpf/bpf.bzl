@@ -28,11 +28,24 @@ def bpf_object(name, src, hdrs, vmlinux, arch = "x86"):
               "llvm-strip -g $@.tmp -o $@",
     )
 
-def bpf_skeleton(name, obj, skel_name):
-    """Runs bpftool gen skeleton over a BPF object."""
+def bpf_skeleton(name, obj, skel_name, arm64_obj = None):
+    """Runs bpftool gen skeleton over a BPF object. With arm64_obj, builds for
+    aarch64 (//third_party/toolchains:aarch64) embed that object instead: the
+    skeleton's name and layout are the same, only the bytes differ."""
+    if arm64_obj == None:
+        native.genrule(
+            name = name,
+            srcs = [obj],
+            outs = [skel_name + ".skel.h"],
+            cmd = "bpftool gen skeleton $(location %s) name %s > $@" % (obj, skel_name),
+        )
+        return
     native.genrule(
         name = name,
-        srcs = [obj],
+        srcs = select({
+            "//third_party/toolchains:aarch64": [arm64_obj],
+            "//conditions:default": [obj],
+        }),
         outs = [skel_name + ".skel.h"],
-        cmd = "bpftool gen skeleton $(location %s) name %s > $@" % (obj, skel_name),
+        cmd = "bpftool gen skeleton $< name %s > $@" % skel_name,
     )

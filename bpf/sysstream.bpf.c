@@ -373,6 +373,17 @@ int handle_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+#if defined(__TARGET_ARCH_arm64)
+/* vmlinux.h is generated from the build host's (x86_64) BTF, whose pt_regs
+ * has no syscallno: a CO-RE flavour of arm64's struct pt_regs, matched by
+ * libbpf to the running kernel's "pt_regs" (the ___suffix is dropped) and
+ * relocated by field name, so its layout here does not matter. (Not
+ * pt_regs___arm64: bpf_tracing.h defines that one, with orig_x0 only.) */
+struct pt_regs___sysstream {
+	int syscallno;
+} __attribute__((preserve_access_index));
+#endif
+
 /* --ret: the return of every recorded syscall. */
 SEC("raw_tp/sys_exit")
 int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
@@ -384,7 +395,11 @@ int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 #if defined(__TARGET_ARCH_x86)
 	nr = (__u32)BPF_CORE_READ(regs, orig_ax);
 #elif defined(__TARGET_ARCH_arm64)
-	nr = (__u32)BPF_CORE_READ(regs, syscallno);
+	{
+		struct pt_regs___sysstream *aregs = (void *)regs;
+
+		nr = (__u32)BPF_CORE_READ(aregs, syscallno);
+	}
 #else
 #error "sys_exit: syscall number not known for this architecture"
 #endif

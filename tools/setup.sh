@@ -10,6 +10,9 @@ PACKAGES=(
   bazel-bootstrap bazel-rules-cc bazel-rules-java bazel-platforms bazel-skylib
   # C++ toolchain and the BPF compiler (clang -target bpf, llvm-strip).
   build-essential clang llvm python3
+  # libFuzzer and the sanitizer runtimes for clang (tests/fuzz/run.sh);
+  # gcc's libasan/libubsan (--config=asan/ubsan) come with build-essential.
+  libclang-rt-14-dev
   # bpftool: vmlinux.h from kernel BTF and the skeleton.
   bpftool
   # Static libraries linked into the binary; uapi headers for syscall tables.
@@ -30,6 +33,11 @@ PACKAGES=(
   # Kernel matrix (tests/vm): qemu (TCG) and a static busybox for the
   # initramfs; Debian kernels are fetched by tools/vm/fetch-kernels.sh.
   qemu-system-x86 busybox-static
+  # arm64 (issue 8): the cross compiler for bazel build --config=arm64 (its
+  # glibc and libstdc++ come along: libc6-dev-arm64-cross,
+  # libstdc++-12-dev-arm64-cross) and qemu for the arm64 kernel matrix. The
+  # arm64 libraries are fetched by third_party/toolchains/arm64/fetch-sysroot.sh.
+  gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-system-arm
 )
 
 if [ "$(id -u)" -ne 0 ]; then

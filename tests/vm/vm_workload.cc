@@ -10,7 +10,7 @@
 //   forkexec               read(0), fork; the child execs "<self> child"
 //   child                  3 getppid, exit_group
 // Driver mode:
-//   scenario NAME SYSSTREAM   run one scenario (seq, follow, gap, sigterm;
+//   scenario NAME SYSSTREAM   run one scenario (seq, follow, gap, sigterm, ret;
 //                             nores: seq without CAP_SYS_RESOURCE, not run
 //                             by default)
 //                             against the sysstream binary and print one line
@@ -40,6 +40,7 @@
 
 namespace {
 
+#if defined(__x86_64__)
 // x86_64 syscall numbers (the guest is x86_64).
 constexpr uint32_t kClose = 3;
 constexpr uint32_t kClone = 56;
@@ -50,6 +51,25 @@ constexpr uint32_t kGetppid = 110;
 constexpr uint32_t kExitGroup = 231;
 constexpr uint32_t kOpenat = 257;
 constexpr uint32_t kClone3 = 435;
+#elif defined(__aarch64__)
+// arm64 (asm-generic) syscall numbers; arm64 has no fork or vfork: glibc's
+// fork() is clone. The unused kFork/kVfork keep the checks below unchanged.
+constexpr uint32_t kClose = 57;
+constexpr uint32_t kClone = 220;
+constexpr uint32_t kFork = kClone;
+constexpr uint32_t kVfork = kClone;
+constexpr uint32_t kExecve = 221;
+constexpr uint32_t kGetppid = 173;
+constexpr uint32_t kExitGroup = 94;
+constexpr uint32_t kOpenat = 56;
+constexpr uint32_t kClone3 = 435;
+#else
+#error "vm_workload: syscall numbers not known for this architecture"
+#endif
+static_assert(kClose == SYS_close && kClone == SYS_clone &&
+                  kExecve == SYS_execve && kGetppid == SYS_getppid &&
+                  kExitGroup == SYS_exit_group && kOpenat == SYS_openat,
+              "syscall numbers do not match <sys/syscall.h>");
 constexpr uint32_t kGapPid = 0xffffffffu;
 
 // ---------------------------------------------------------------- workload
@@ -212,7 +232,7 @@ bool Finish(Child& c, double deadline) {
 bool WaitBlockedInRead(pid_t pid, double deadline) {
   const std::string path = "/proc/" + std::to_string(pid) + "/syscall";
   while (Now() < deadline) {
-    if (ReadFile(path).rfind("0 ", 0) == 0) return true;
+    if (ReadFile(path).rfind(std::to_string(SYS_read) + " ", 0) == 0) return true;
     SleepMs(5);
   }
   return false;
@@ -291,6 +311,50 @@ Result Fail(const std::string& why, const Child& t) {
 }
 
 std::string g_self;
+
+// (5) --ret: every return paired with its entry, which needs the syscall
+// number the kernel side reads from pt_regs at sys_exit (orig_ax on x86_64,
+// syscallno on arm64, CO-RE-relocated). A wrong number leaves the calls
+// unpaired: no "ret" on their lines.
+Result ScenarioRet(const std::string& sysstream) {
+  const std::string path = "/tmp/ret.jsonl";
+  unlink(path.c_str());
+  SpawnOptions o;
+  o.pipe_err = true;
+  Child t = Spawn({sysstream, "-f", path, "--format", "jsonl", "--ret", "--",
+                   g_self, "nowait-seq", "5"},
+                  o);
+  if (!Finish(t, Now() + 60)) return Fail("timed out", t);
+  if (t.status != 0) return Fail("nonzero exit", t);
+  const std::string text = ReadFile(path);
+  const std::string getppid = "\"nr\":" + std::to_string(kGetppid) + ",";
+  const std::string close_ok = "\"nr\":" + std::to_string(kClose) + ",";
+  int getppids = 0, returned = 0, close_returned = 0, lines = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++lines;
+    if (line.find(getppid) != std::string::npos) {
+      ++getppids;
+      if (line.find("\"ret\":") != std::string::npos &&
+          line.find("\"ret\":-") == std::string::npos)
+        ++returned;
+    }
+    if (line.find(close_ok) != std::string::npos &&
+        line.find("\"ret\":0") != std::string::npos)
+      ++close_returned;
+  }
+  std::string detail = "lines=" + std::to_string(lines) +
+                       " getppid=" + std::to_string(getppids) +
+                       " getppid_returned=" + std::to_string(returned) +
+                       " close_ret0=" + std::to_string(close_returned);
+  if (getppids != 5 || returned != 5 || close_returned != 1)
+    return Fail("returns not paired: " + detail + " log: " + OneLine(text), t);
+  return {true, detail};
+}
 
 // (1) `-- COMMAND`: the exact sequence, from its execve.
 Result ScenarioSeq(const std::string& sysstream, bool no_sys_resource) {
@@ -523,6 +587,7 @@ int RunScenario(const std::string& name, const std::string& sysstream) {
   else if (name == "follow") r = ScenarioFollow(sysstream);
   else if (name == "gap") r = ScenarioGap(sysstream);
   else if (name == "sigterm") r = ScenarioSigterm(sysstream);
+  else if (name == "ret") r = ScenarioRet(sysstream);
   else r = {false, "unknown scenario"};
   std::printf("SYSSTREAM-RESULT name=%s ok=%d detail=%s\n", name.c_str(),
               r.ok ? 1 : 0, OneLine(r.detail).c_str());

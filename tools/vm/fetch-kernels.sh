@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# Fetches Debian amd64 kernels (bullseye 5.10, bookworm 6.1, trixie 6.12, sid
-# newest) for the qemu kernel matrix, and caches their vmlinuz.
+# Fetches Debian amd64 (or arm64) kernels (bullseye 5.10, bookworm 6.1, trixie
+# 6.12, sid newest) for the qemu kernel matrix, and caches their vmlinuz.
 #
 #   tools/vm/fetch-kernels.sh [--refresh] [RELEASE...]
 #
@@ -19,7 +19,9 @@
 #   SYSSTREAM_VM_CACHE    cache dir (default /var/cache/sysstream-vm)
 #   SYSSTREAM_VM_MIRROR   Debian mirror (default: the one this machine's apt
 #                         uses, else http://deb.debian.org/debian)
-#   SYSSTREAM_VM_FLAVOUR  kernel flavour (default cloud-amd64; amd64 also works)
+#   SYSSTREAM_VM_ARCH     Debian architecture: amd64 (default) or arm64
+#   SYSSTREAM_VM_FLAVOUR  kernel flavour (default cloud-$SYSSTREAM_VM_ARCH;
+#                         amd64 / arm64 also work)
 #   SYSSTREAM_VM_REFRESH  1 = like --refresh: look for newer kernels even when
 #                         one is cached (default: a cached kernel is used as is)
 #
@@ -32,7 +34,12 @@ readonly EXIT_USAGE=2 EXIT_NEED_NETWORK=3 EXIT_BAD_PACKAGE=4
 ALL_RELEASES=(bullseye bookworm trixie sid)
 
 cache=${SYSSTREAM_VM_CACHE:-/var/cache/sysstream-vm}
-flavour=${SYSSTREAM_VM_FLAVOUR:-cloud-amd64}
+arch=${SYSSTREAM_VM_ARCH:-amd64}
+case "$arch" in
+  amd64|arm64) ;;
+  *) echo "fetch-kernels: SYSSTREAM_VM_ARCH=$arch: amd64 or arm64" >&2; exit 2 ;;
+esac
+flavour=${SYSSTREAM_VM_FLAVOUR:-cloud-$arch}
 refresh=${SYSSTREAM_VM_REFRESH:-0}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 
@@ -40,7 +47,7 @@ releases=()
 for a in "$@"; do
   case "$a" in
     --refresh) refresh=1 ;;
-    -h|--help) sed -n '3,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     bullseye|bookworm|trixie|forky|sid) releases+=("$a") ;;
     *) echo "fetch-kernels: unknown argument: $a" >&2; exit $EXIT_USAGE ;;
   esac
@@ -97,8 +104,8 @@ apt_private() {
     -o Dir::State::Lists="$dir/lists" \
     -o Dir::Cache="$dir/cache" \
     -o Dir::State::status="$dir/status" \
-    -o APT::Architectures::=amd64 \
-    -o APT::Architecture=amd64 \
+    -o APT::Architectures::="$arch" \
+    -o APT::Architecture="$arch" \
     -o Acquire::Languages=none \
     -o Acquire::Retries=2 \
     -o Acquire::http::Timeout=20 \
@@ -120,7 +127,7 @@ deps_matching() {
 
 need_network() {
   log "cannot download the $1 kernel from $mirror ($2)."
-  log "needs: network access to $mirror/dists/$1/ (main, amd64), or a cache"
+  log "needs: network access to $mirror/dists/$1/ (main, $arch), or a cache"
   log "       filled earlier in ${cache}/kernels/$1-$flavour (vmlinuz + info)."
   log "       Run tools/vm/fetch-kernels.sh once with network access, or"
   log "       set SYSSTREAM_VM_MIRROR / SYSSTREAM_VM_CACHE."
@@ -142,7 +149,7 @@ fetch_release() {
   # apt-get update exits 0 when it merely failed to fetch: check the index.
   out=$(apt_private apt-get "$work" update 2>&1) || true
   if grep -q 'Failed to fetch' <<<"$out" ||
-     ! ls "$work"/lists/*_"$rel"_main_binary-amd64_Packages* >/dev/null 2>&1; then
+     ! ls "$work"/lists/*_"$rel"_main_binary-"$arch"_Packages* >/dev/null 2>&1; then
     need_network "$rel" "$(grep -E '^(E:|W: Failed|Err:)' <<<"$out" | head -2 | tr '\n' ' ')"
     if grep -q NO_PUBKEY <<<"$out"; then
       log "the archive key is unknown: apt-get install --only-upgrade debian-archive-keyring"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# Boots Debian's amd64 kernels under qemu (TCG, no KVM) with an initramfs that
-# holds the static sysstream binary, runs the guest scenarios and prints a
+# Boots Debian's amd64 (or arm64) kernels under qemu (TCG, no KVM) with an
+# initramfs that holds the static sysstream binary, runs the guest scenarios and prints a
 # kernel x scenario table. Exit 0 only if every scenario passed on every
 # kernel.
 #
@@ -10,9 +10,13 @@
 #        tools/vm/run-matrix.sh bazel-bin/sysstream bazel-bin/tests/vm/vm_workload
 #
 # Environment:
+#   SYSSTREAM_VM_ARCH       amd64 (default: qemu-system-x86_64) or arm64
+#                           (qemu-system-aarch64 -M virt -cpu cortex-a57; the
+#                           binaries must be aarch64 and SYSSTREAM_VM_BUSYBOX
+#                           an arm64 static busybox, see mkinitramfs.sh)
 #   SYSSTREAM_VM_RELEASES   Debian releases to boot (default
 #                           "bullseye bookworm trixie sid")
-#   SYSSTREAM_VM_SCENARIOS  guest scenarios (default "seq follow gap sigterm";
+#   SYSSTREAM_VM_SCENARIOS  guest scenarios (default "seq follow gap sigterm ret";
 #                           also "nores": seq with CAP_SYS_RESOURCE dropped)
 #   SYSSTREAM_VM_TIMEOUT    seconds per boot (default 150)
 #   SYSSTREAM_VM_ACCEL      qemu -accel value (default tcg,thread=single; never
@@ -33,7 +37,7 @@ fi
 sysstream=$1 workload=$2
 init=${3:-$here/../../tests/vm/init.sh}
 releases=${SYSSTREAM_VM_RELEASES:-bullseye bookworm trixie sid}
-scenarios=${SYSSTREAM_VM_SCENARIOS:-seq follow gap sigterm}
+scenarios=${SYSSTREAM_VM_SCENARIOS:-seq follow gap sigterm ret}
 boot_timeout=${SYSSTREAM_VM_TIMEOUT:-150}
 # Single-threaded TCG (both vCPUs on one host thread, interleaved): with
 # thread=multi, sid's 7.x kernels hit "Oops: int3" in code being live-patched
@@ -41,10 +45,28 @@ boot_timeout=${SYSSTREAM_VM_TIMEOUT:-150}
 # fine); with thread=single 0 of ~100 boots, at about the same speed.
 accel=${SYSSTREAM_VM_ACCEL:-tcg,thread=single}
 
-command -v qemu-system-x86_64 >/dev/null || {
-  echo "run-matrix: qemu-system-x86_64 missing: apt-get install qemu-system-x86" >&2
+arch=${SYSSTREAM_VM_ARCH:-amd64}
+export SYSSTREAM_VM_ARCH=$arch  # for fetch-kernels.sh
+case "$arch" in
+  amd64)
+    qemu=qemu-system-x86_64 qemu_pkg=qemu-system-x86 elf_machine='X86-64'
+    qemu_machine=(-cpu max) console=ttyS0 ;;
+  arm64)
+    qemu=qemu-system-aarch64 qemu_pkg=qemu-system-arm elf_machine='AArch64'
+    qemu_machine=(-M virt -cpu cortex-a57) console=ttyAMA0 ;;
+  *) echo "run-matrix: SYSSTREAM_VM_ARCH=$arch: amd64 or arm64" >&2; exit 2 ;;
+esac
+command -v "$qemu" >/dev/null || {
+  echo "run-matrix: $qemu missing: apt-get install $qemu_pkg" >&2
   exit 1
 }
+for f in "$sysstream" "$workload"; do
+  m=$(readelf -h "$f" 2>/dev/null | sed -n 's/^ *Machine: *//p')
+  case "$m" in
+    *"$elf_machine"*) ;;
+    *) echo "run-matrix: $f is not a $arch binary (ELF machine: ${m:-none})" >&2; exit 2 ;;
+  esac
+done
 
 out=${SYSSTREAM_VM_OUT:-${TEST_UNDECLARED_OUTPUTS_DIR:-}}
 if [ -z "$out" ]; then
@@ -84,11 +106,11 @@ while IFS=$'\t' read -r rel krel pkg vmlinuz; do
   echo "run-matrix: booting $rel ($krel, $pkg; -accel $accel)"
   b0=$(date +%s.%N)
   set +e
-  timeout -k 5 "$boot_timeout" qemu-system-x86_64 \
-    -accel "$accel" -cpu max -smp 2 -m 1G \
+  timeout -k 5 "$boot_timeout" "$qemu" \
+    -accel "$accel" "${qemu_machine[@]}" -smp 2 -m 1G \
     -nographic -no-reboot -nic none \
     -kernel "$vmlinuz" -initrd "$initrd" \
-    -append "console=ttyS0 panic=-1 quiet sysstream.scenarios=${scenarios// /,}" \
+    -append "console=$console panic=-1 quiet sysstream.scenarios=${scenarios// /,}" \
     </dev/null >"$serial" 2>&1
   qrc=$?
   set -e
