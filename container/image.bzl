@@ -157,11 +157,16 @@ _ARCH = select({
     "//conditions:default": "amd64",
 })
 
-def sysstream_image(name, **kwargs):
-    """The sysstream image; kwargs: testonly, visibility, tags."""
+def sysstream_image(name, binary = "//:sysstream", architecture = None,
+                    repo_tag = SYSSTREAM_REPO_TAG,
+                    created_by = "bazel build //container:image", **kwargs):
+    """The sysstream image; kwargs: testonly, visibility, tags.
+
+    binary/architecture/repo_tag: for the arm64 image, the binary built for
+    aarch64 (an arm64_binary), "arm64" and its own tag."""
     container_image(
         name = name,
-        files = {"//:sysstream": "/sysstream"},
+        files = {binary: "/sysstream"},
         # On PATH too, so `kubectl debug node/N --image=... -- sysstream ...`
         # (which runs its first word as the command) finds it.
         symlinks = {"/usr/bin/sysstream": "/sysstream"},
@@ -188,8 +193,8 @@ def sysstream_image(name, **kwargs):
         # sysstream drains the ring and fsyncs the log on SIGTERM.
         stop_signal = "SIGTERM",
         labels = SYSSTREAM_LABELS,
-        repo_tags = [SYSSTREAM_REPO_TAG],
-        created_by = "bazel build //container:image",
-        architecture = _ARCH,
+        repo_tags = [repo_tag],
+        created_by = created_by,
+        architecture = architecture if architecture else _ARCH,
         **kwargs
     )
