@@ -533,6 +533,30 @@ TEST(Formats, TextJsonlAndSummaryOfALiveTrace) {
   EXPECT_THAT(lines[6], ::testing::MatchesRegex(" +lost +0"));
 }
 
+TEST(Formats, DashStreamsToStandardOutput) {
+  SpawnOptions o;
+  o.pipe_out = true;
+  o.pipe_err = true;
+  Child c = Spawn({g_sysstream, "-f", "-", "--format", "text", "-e",
+                   "getppid,openat,close,exit_group", "--", g_workload,
+                   "nowait-seq", "2"},
+                  o);
+  std::string out = ReadAll(c.out);
+  std::string err = ReadAll(c.err);
+  EXPECT_EQ(Wait(c.pid), 0) << err;
+  EXPECT_THAT(err, HasSubstr("events written to standard output"));
+  std::vector<std::string> lines = absl::StrSplit(out, '\n');
+  ASSERT_GE(lines.size(), 6u) << out;
+  // The workload's own part closes the stream.
+  const size_t n = lines.size();
+  EXPECT_THAT(lines[n - 6], HasSubstr(" getppid(110)"));
+  EXPECT_THAT(lines[n - 5], HasSubstr(" getppid(110)"));
+  EXPECT_THAT(lines[n - 4], HasSubstr(" openat(257)"));
+  EXPECT_THAT(lines[n - 3], HasSubstr(" close(3)"));
+  EXPECT_THAT(lines[n - 2], HasSubstr(" exit_group(231)"));
+  EXPECT_EQ(lines[n - 1], "");
+}
+
 TEST(Formats, DecodeReadsWhatWasWritten) {
   const std::string log = TempPath("decode.log");
   Workload w = Workload::Start({"seq", "1"});
