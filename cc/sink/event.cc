@@ -56,6 +56,21 @@ std::string JsonEscape(const std::string& s) {
   return out;
 }
 
+// A thread name is chosen by the traced program: in text lines, bytes that
+// could forge a line or a field (controls, non-ASCII, parentheses and the
+// backslash) are shown as \xNN.
+std::string TextSafe(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c >= 0x7f || c == '\\' || c == '(' || c == ')') {
+      out += absl::StrFormat("\\x%02x", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Event EventFromRecord(uint64_t record) {
@@ -91,7 +106,7 @@ std::string FormatText(const Event& e, Arch arch) {
   }
   absl::StrAppend(&out, e.pid);
   if (e.tid) absl::StrAppend(&out, "/", *e.tid);
-  if (e.comm) absl::StrAppend(&out, " (", *e.comm, ")");
+  if (e.comm) absl::StrAppend(&out, " (", TextSafe(*e.comm), ")");
   absl::StrAppend(&out, " ", SyscallLabel(e, arch), "(", e.nr, ")");
   if (e.ret) {
     absl::StrAppend(&out, " = ", *e.ret);

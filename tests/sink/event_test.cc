@@ -42,6 +42,15 @@ TEST(Event, UnknownAndCompatSyscalls) {
             R"({"pid":5,"nr":3,"syscall":"ia32:read","compat":true})");
 }
 
+TEST(Event, ThreadNamesCannotForgeTextLines) {
+  Event e = EventFromRecord((uint64_t{100} << 32) | 110);
+  e.comm = "x)\n4242 (init";
+  EXPECT_EQ(FormatText(e, Arch::kX86_64),
+            "100 (x\\x29\\x0a4242 \\x28init) getppid(110)");
+  EXPECT_EQ(FormatJson(e, Arch::kX86_64),
+            R"({"pid":100,"nr":110,"syscall":"getppid","comm":"x)\u000a4242 (init"})");
+}
+
 TEST(Event, RichFields) {
   Event e = EventFromRecord((uint64_t{100} << 32) | 257);
   e.ts_ns = 12000123456ULL;
