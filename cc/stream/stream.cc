@@ -70,6 +70,11 @@ class LogSink : public RecordSink {
         max_size_(MaxRawRecordSize(delimiter_)),
         verbose_(options.verbose),
         verbose_fd_(options.verbose_fd),
+        // Decoded events feed only text/jsonl lines and the summary: raw
+        // and bin logs skip that work on the hot path.
+        wants_events_(options.format == LogFormat::kText ||
+                      options.format == LogFormat::kJsonl ||
+                      options.summary != nullptr),
         pairer_(options.fields, [this](const Event& e) { Emit(e); }) {}
 
   // A bare record (raw mode) or a gap marker (every mode).
@@ -91,6 +96,7 @@ class LogSink : public RecordSink {
       ev.record = record;
       WriteBin(ev);
     }
+    if (!wants_events_) return;
     if (gap) {
       pairer_.Gap(RecordSyscall(record));
     } else {
@@ -106,7 +112,7 @@ class LogSink : public RecordSink {
       if (format_ == LogFormat::kRaw) WriteRaw(ev.record);
     }
     if (format_ == LogFormat::kBin) WriteBin(ev);
-    pairer_.Add(ev);
+    if (wants_events_) pairer_.Add(ev);
   }
 
   // At stop: calls that never returned.
@@ -159,6 +165,7 @@ class LogSink : public RecordSink {
   const size_t max_size_;
   const bool verbose_;
   const int verbose_fd_;
+  const bool wants_events_;
   EventPairer pairer_;
   std::string verbose_text_;
   std::string line_;
