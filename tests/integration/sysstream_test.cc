@@ -210,6 +210,36 @@ void WaitBlockedInRead(pid_t pid) {
   FAIL() << "pid " << pid << " never blocked in read";
 }
 
+// CPU time (user + system, in clock ticks) `pid` has used; -1 once it has
+// exited (a zombie or gone).
+long CpuTicks(pid_t pid) {
+  const std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return -1;
+  std::vector<std::string> f =
+      absl::StrSplit(stat.substr(paren + 2), ' ', absl::SkipEmpty());
+  // f[0] is field 3 (state); utime and stime are fields 14 and 15.
+  long utime = 0, stime = 0;
+  if (f.size() < 13 || f[0] == "Z" || !absl::SimpleAtoi(f[11], &utime) ||
+      !absl::SimpleAtoi(f[12], &stime)) {
+    return -1;
+  }
+  return utime + stime;
+}
+
+// Makes a ring overflow whatever the machine's speed: `tracer` is stopped
+// (SIGSTOP) until `workload` has run for two clock ticks (thousands of
+// calls) or exited, then continued.
+void StallConsumer(pid_t tracer, pid_t workload) {
+  ASSERT_EQ(kill(tracer, SIGSTOP), 0);
+  for (int i = 0; i < 30000; ++i) {
+    const long ticks = CpuTicks(workload);
+    if (ticks < 0 || ticks >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(kill(tracer, SIGCONT), 0);
+}
+
 std::string TempPath(const std::string& name) {
   const char* dir = std::getenv("TEST_TMPDIR");
   std::string path = absl::StrCat(dir ? dir : "/tmp", "/", name);
@@ -798,11 +828,13 @@ TEST(Loss, FullRingGivesGapMarkersThatAccountForEveryCall) {
   const std::string log = TempPath("loss.log");
   constexpr int kCalls = 1000000;
   Workload w = Workload::Start({"burst", std::to_string(kCalls)});
-  // A 4 KiB ring holds 256 records; -v to /dev/null slows the consumer.
+  // A 4 KiB ring holds 256 records; the tracer is stopped while the
+  // burst starts, then -v to /dev/null keeps the consumer slow.
   Tracer t = Tracer::Start(
       {"-v", "--ring-size", "4096", "-f", log, std::to_string(w.proc.pid)},
       /*out_to_null=*/true);
   w.Go();
+  StallConsumer(t.proc.pid, w.proc.pid);
   EXPECT_EQ(w.Finish(), 0);
   t.Finish();
   EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;

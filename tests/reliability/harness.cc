@@ -2,6 +2,7 @@
 #include "tests/reliability/harness.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <poll.h>
@@ -194,6 +195,19 @@ bool WaitStopped(pid_t pid) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return false;
+}
+
+bool StallConsumer(pid_t tracer, const std::string& sink, uint64_t calls,
+                   bool keep_stopped) {
+  if (kill(tracer, SIGSTOP) != 0 || !WaitStopped(tracer)) return false;
+  const uint64_t start = FileSize(sink);
+  bool grew = false;
+  for (int i = 0; i < 60000 && !grew; ++i) {
+    grew = FileSize(sink) >= start + calls;
+    if (!grew) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!keep_stopped) kill(tracer, SIGCONT);
+  return grew;
 }
 
 Tracer Tracer::Start(const std::vector<std::string>& args, bool out_to_null) {

@@ -52,6 +52,13 @@ std::string TempPath(const std::string& name);
 bool WaitBlockedInRead(pid_t pid);
 // Waits until `pid` is stopped (state T).
 bool WaitStopped(pid_t pid);
+// Makes the ring overflow for certain, whatever the machine's speed:
+// stops the tracer (SIGSTOP) until the workload's `sink` file has grown by
+// `calls` bytes (one byte per write(2)), then lets it go on unless
+// `keep_stopped`. False if the tracer never stopped or the sink did not grow
+// within a minute.
+bool StallConsumer(pid_t tracer, const std::string& sink, uint64_t calls,
+                   bool keep_stopped = false);
 
 // A running sysstream, waited for until its "tracing" line.
 struct Tracer {

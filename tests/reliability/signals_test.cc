@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // SIGTERM / SIGINT at the worst times: in the middle of a full-speed burst,
-// while a 4 KiB ring overflows (-v to /dev/null slows the consumer), with
-// the target frozen at a known call count, and just after a bounded burst.
+// while a 4 KiB ring overflows, with the target frozen at a known call
+// count, and just after a bounded burst. The overflow does not depend on
+// the machine's speed: the tracer is stopped (SIGSTOP) while the workload
+// makes 8 times the ring's capacity in calls; -v to /dev/null then keeps
+// the consumer slow.
 // The workload's calls are one-byte write(2)s appended to a file, so the
 // file's size is exactly the calls made; only write is recorded (-e write).
 // Each time the log must be well formed, its records plus gap-marker counts
@@ -26,6 +29,8 @@ namespace {
 using ::testing::HasSubstr;
 
 constexpr uint32_t kWrite = 1;
+// A 4 KiB ring holds 256 entries (8-byte record + 8-byte header each).
+constexpr uint64_t kOverflowCalls = 2048;
 
 struct Outcome {
   RawLog log;
@@ -65,6 +70,9 @@ void SignalDuringBurst(bool overflow, int sig, const char* name) {
   Tracer t = Tracer::Start(Args(overflow, log, w.proc.pid), overflow);
   ASSERT_THAT(t.ready_line, HasSubstr("sysstream: tracing"));
   w.Poke();
+  if (overflow) {
+    ASSERT_TRUE(StallConsumer(t.proc.pid, sink, kOverflowCalls));
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   const uint64_t before = FileSize(sink);
   kill(t.proc.pid, sig);
@@ -99,7 +107,8 @@ TEST(Signals, SigintDuringRingOverflow) {
 }
 
 // The target is frozen (SIGSTOP) mid-burst while the 4 KiB ring overflows,
-// then sysstream is stopped: the calls made are exactly the file's size.
+// then sysstream, itself stopped with a full ring, gets SIGTERM and SIGCONT
+// together: the calls made are exactly the file's size.
 TEST(Signals, SigtermWithTargetFrozenMidOverflowIsExact) {
   const std::string log = TempPath("frozen.log");
   const std::string sink = TempPath("frozen.data");
@@ -107,11 +116,13 @@ TEST(Signals, SigtermWithTargetFrozenMidOverflowIsExact) {
   Tracer t = Tracer::Start(Args(true, log, w.proc.pid), true);
   ASSERT_THAT(t.ready_line, HasSubstr("sysstream: tracing"));
   w.Poke();
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  ASSERT_TRUE(StallConsumer(t.proc.pid, sink, kOverflowCalls,
+                            /*keep_stopped=*/true));
   kill(w.proc.pid, SIGSTOP);
   ASSERT_TRUE(WaitStopped(w.proc.pid));
   const uint64_t calls = FileSize(sink);
   kill(t.proc.pid, SIGTERM);
+  kill(t.proc.pid, SIGCONT);
   t.Finish();
   kill(w.proc.pid, SIGKILL);
   w.Finish();
@@ -136,6 +147,7 @@ TEST(Signals, SigintRightAfterABoundedOverflowingBurstIsExact) {
   Tracer t = Tracer::Start(Args(true, log, w.proc.pid), true);
   ASSERT_THAT(t.ready_line, HasSubstr("sysstream: tracing"));
   w.Poke();
+  ASSERT_TRUE(StallConsumer(t.proc.pid, sink, kOverflowCalls));
   ASSERT_EQ(ReadLine(w.proc.out), "done");
   kill(t.proc.pid, SIGINT);
   t.Finish();
