@@ -3,6 +3,7 @@
 // main() only wires the modules together and is the only place that prints
 // errors and picks exit codes.
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -91,8 +93,18 @@ int TargetFailure(const absl::Status& status) {
 struct ContainerTargets {
   std::vector<uint32_t> pids;
   std::vector<ProbeCgroup> cgroups;
+  std::vector<std::string> cgroup_dirs;  // of `cgroups`, same order
   bool follow = false;  // pids stand for containers on a v1/hybrid host
 };
+
+// Marks a NotFound error that waiting cannot cure (a container found whose
+// processes this pid namespace cannot see).
+constexpr char kNotWaitable[] = "sysstream/not-waitable";
+
+bool Waitable(const absl::Status& status) {
+  return absl::IsNotFound(status) &&
+         !status.GetPayload(kNotWaitable).has_value();
+}
 
 absl::StatusOr<ContainerTargets> ResolveContainerTargets(const Options& opts) {
   ContainerTargets out;
@@ -124,10 +136,12 @@ absl::StatusOr<ContainerTargets> ResolveContainerTargets(const Options& opts) {
   }
   for (const Container& c : containers) {
     if (!ProcessAlive(c.pid)) {
-      return absl::NotFoundError(absl::StrCat(
+      absl::Status invisible = absl::NotFoundError(absl::StrCat(
           "process ", c.pid, " of container '", c.name,
           "' is not visible here: run sysstream in the host's pid namespace "
           "(--pid=host)"));
+      invisible.SetPayload(kNotWaitable, absl::Cord("1"));
+      return invisible;
     }
   }
   const bool pure_v2 = IsPureCgroup2(ParseCgroupMounts(mountinfo));
@@ -158,6 +172,7 @@ absl::StatusOr<ContainerTargets> ResolveContainerTargets(const Options& opts) {
           ResolveCgroup(absl::StrCat(cgroup2_root, *path));
       if (!cg.ok()) return cg.status();
       out.cgroups.push_back({cg->id, cg->level});
+      out.cgroup_dirs.push_back(cg->path);
     } else {
       // v1/hybrid: runc also gives a container a cgroup of its own in the
       // unified (v2) hierarchy; when it has one, filter on it in the kernel.
@@ -173,6 +188,7 @@ absl::StatusOr<ContainerTargets> ResolveContainerTargets(const Options& opts) {
       }
       if (cg.ok() && cg->v2) {
         out.cgroups.push_back({cg->id, cg->level});
+        out.cgroup_dirs.push_back(cg->path);
         continue;
       }
       note_v1(absl::StrCat("container '", c.name, "'"));
@@ -186,13 +202,55 @@ absl::StatusOr<ContainerTargets> ResolveContainerTargets(const Options& opts) {
     if (!cg.ok()) return cg.status();
     if (cg->v2) {
       out.cgroups.push_back({cg->id, cg->level});
+      out.cgroup_dirs.push_back(cg->path);
     } else {
       note_v1(absl::StrCat("cgroup ", path));
       out.pids.insert(out.pids.end(), cg->pids.begin(), cg->pids.end());
       out.follow = true;
     }
   }
+  if (out.pids.empty() && out.cgroups.empty()) {
+    return absl::NotFoundError("the named containers have no processes");
+  }
   return out;
+}
+
+// --wait: resolves again every second while what was named is absent.
+// nullopt when SIGINT or SIGTERM (blocked, as for the stream) came first;
+// `*signo` then says which.
+std::optional<absl::StatusOr<ContainerTargets>> ResolveOrWait(
+    const Options& opts, int* signo) {
+  absl::StatusOr<ContainerTargets> t = ResolveContainerTargets(opts);
+  if (!opts.wait || !Waitable(t.status())) return t;
+  std::fprintf(stderr, "sysstream: waiting (--wait): %s\n",
+               std::string(t.status().message()).c_str());
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  for (;;) {
+    const struct timespec second = {1, 0};
+    const int sig = sigtimedwait(&stop, nullptr, &second);
+    if (sig > 0) {
+      *signo = sig;
+      return std::nullopt;
+    }
+    t = ResolveContainerTargets(opts);
+    if (!Waitable(t.status())) return t;
+  }
+}
+
+// True once every cgroup in `dirs` is gone: removed, or replaced by a new
+// one of the same name (another inode: a restarted service or container).
+bool CgroupsGone(const std::vector<std::string>& dirs,
+                 const std::vector<ProbeCgroup>& cgroups) {
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    struct stat sb;
+    if (stat(dirs[i].c_str(), &sb) == 0 && sb.st_ino == cgroups[i].id) {
+      return false;
+    }
+  }
+  return true;
 }
 
 // Errors from loading and attaching BPF.
@@ -244,7 +302,16 @@ int Run(const Options& cli) {
     }
     command_path = *found;
   }
-  absl::StatusOr<ContainerTargets> ctargets = ResolveContainerTargets(opts);
+  int wait_signal = 0;
+  std::optional<absl::StatusOr<ContainerTargets>> waited =
+      ResolveOrWait(opts, &wait_signal);
+  if (!waited.has_value()) {
+    std::fprintf(stderr,
+                 "sysstream: stopped by SIG%s while waiting; no log written\n",
+                 sigabbrev_np(wait_signal));
+    return kOk;
+  }
+  absl::StatusOr<ContainerTargets>& ctargets = *waited;
   if (!ctargets.ok()) return TargetFailure(ctargets.status());
   for (uint32_t pid : ctargets->pids) {
     if (std::find(pids.begin(), pids.end(), pid) == pids.end()) {
@@ -253,12 +320,6 @@ int Run(const Options& cli) {
   }
   if (ctargets->follow) opts.follow = true;
   const bool has_cgroups = !ctargets->cgroups.empty();
-  const bool named_containers = !opts.containers.empty() ||
-                                !opts.pods.empty() || !opts.cgroups.empty();
-  if (named_containers && pids.empty() && !has_cgroups) {
-    return Fail(kTargetNotFound,
-                absl::NotFoundError("the named containers have no processes"));
-  }
   const bool trace_all = pids.empty() && opts.command.empty() && !has_cgroups;
 
   absl::StatusOr<std::vector<uint32_t>> syscall_filter = ResolveSyscallFilter(
@@ -381,6 +442,13 @@ int Run(const Options& cli) {
   sopts.progress = !opts.verbose && !opts.quiet && isatty(STDERR_FILENO);
   // A cgroup lives on while its processes come and go: run until stopped.
   sopts.stop_when_targets_gone = !trace_all && !has_cgroups;
+  // ...until it is removed (its container or pod is gone), and no PID
+  // target is left.
+  if (has_cgroups && !trace_all) {
+    sopts.cgroups_gone = [&ctargets] {
+      return CgroupsGone(ctargets->cgroup_dirs, ctargets->cgroups);
+    };
+  }
   absl::StatusOr<StreamStats> stats = RunStream(probe, **writer, sopts);
   if (!stats.ok()) return Fail(kInternal, stats.status());
 

@@ -41,6 +41,7 @@ enum class OptionId {
   kPod,
   kCgroup,
   kHostRoot,
+  kWait,
   kSyscalls,
   kExclude,
   kFormat,
@@ -79,6 +80,7 @@ constexpr OptionSpec kOptionSpecs[] = {
     {"pod", 'p', true, OptionId::kPod},
     {"cgroup", 'g', true, OptionId::kCgroup},
     {"host-root", '\0', true, OptionId::kHostRoot},
+    {"wait", 'W', false, OptionId::kWait},
     {"syscalls", 'e', true, OptionId::kSyscalls},
     {"exclude", '\0', true, OptionId::kExclude},
     {"format", '\0', true, OptionId::kFormat},
@@ -411,6 +413,9 @@ absl::Status Apply(const OptionSpec& spec, absl::string_view spelled,
                          "': expected raw, text, jsonl or bin"));
       }
       break;
+    case OptionId::kWait:
+      options.wait = true;
+      break;
     case OptionId::kTimestamps:
       options.timestamps = true;
       break;
@@ -577,6 +582,11 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
     RETURN_IF_ERROR(pid_list.AddArgument(arg));
   }
   RETURN_IF_ERROR(pid_list.Finish());
+  if (options.wait && options.containers.empty() && options.pods.empty() &&
+      options.cgroups.empty()) {
+    return absl::InvalidArgumentError(
+        "--wait needs a --container, --pod or --cgroup to wait for");
+  }
   return options;
 }
 
@@ -619,10 +629,16 @@ Containers (each repeatable; combine freely with PIDs):
       --host-root DIR   the node's root filesystem, where runtime state is
                         read (default: /host if it looks like a node root,
                         as under kubectl debug node; else /)
+  -W, --wait            if a named container, pod or cgroup is not there
+                        (yet), wait for it instead of exiting 3: check
+                        again every second until it appears or SIGINT or
+                        SIGTERM arrives (a DaemonSet on nodes without the pod)
   A container with a cgroup v2 of its own (pure v2 hosts, and hybrid ones
   where runc gives it one) is traced by that cgroup, in the kernel, so
   processes started later (docker exec) are traced too; otherwise its
-  current processes and their children are traced (with a note).
+  current processes and their children are traced (with a note). When every
+  traced cgroup has been removed (the container or pod is gone) and no PID
+  target is left, sysstream stops ("all targets exited").
   -e, --syscalls LIST   record only these syscalls: names or numbers,
                         comma-separated, e.g. "read,write,openat"
       --exclude LIST    record every syscall but these (e.g. "futex");

@@ -52,6 +52,7 @@ struct Options {
   std::vector<std::string> pods;        // -p/--pod NS/NAME, repeatable
   std::vector<std::string> cgroups;     // -g/--cgroup PATH, repeatable
   std::string host_root;                // --host-root; empty: detect
+  bool wait = false;                    // -W/--wait for absent containers
   LogFormat format = LogFormat::kRaw;   // --format
   bool timestamps = false;              // --timestamps
   bool tid = false;                     // --tid

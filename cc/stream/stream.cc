@@ -212,7 +212,8 @@ absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
   LogSink sink(writer, options);
   StreamStats stats;
   const absl::Time start = absl::Now();
-  absl::Time last_flush = start, last_progress = start;
+  absl::Time last_flush = start, last_progress = start,
+             last_cgroup_check = start;
   uint64_t progress_events = 0;
   bool progress_shown = false;
 
@@ -259,6 +260,13 @@ absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
     if (now - start >= options.duration) {
       stats.duration_reached = true;
       stop = true;
+    }
+    if (options.cgroups_gone && now - last_cgroup_check >= absl::Seconds(1)) {
+      last_cgroup_check = now;
+      if (probe.live_targets() <= 0 && options.cgroups_gone()) {
+        stats.targets_gone = true;
+        stop = true;
+      }
     }
     if (now - last_flush >= options.flush_interval) {
       (void)writer.Flush();

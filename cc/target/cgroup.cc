@@ -193,18 +193,24 @@ absl::StatusOr<CgroupMount> HostCgroup2View() {
       return absl::FailedPreconditionError(absl::StrCat(
           "in a private cgroup namespace and cannot join the host's (",
           std::strerror(err),
-          "): run with --pid=host and CAP_SYS_ADMIN, or --cgroupns=host"));
+          "): run with --pid=host and CAP_SYS_ADMIN plus CAP_SYS_PTRACE "
+          "(to open /proc/1/ns/cgroup), or with --cgroupns=host"));
     }
     close(fd);
   }
   char tmpl[] = "/tmp/sysstream-cgroup-XXXXXX";
+  // The mount is private to this process (its own mount namespace); the
+  // empty directory stays in this container's own /tmp while it runs.
+  bool made = false;
   if (unshare(CLONE_NEWNS) != 0 ||
       mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
-      mkdtemp(tmpl) == nullptr ||
+      !(made = mkdtemp(tmpl) != nullptr) ||
       mount("cgroup2", tmpl, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
             nullptr) != 0) {
+    const int err = errno;
+    if (made) rmdir(tmpl);
     return absl::FailedPreconditionError(absl::StrCat(
-        "cannot mount the host's cgroup2 hierarchy: ", std::strerror(errno)));
+        "cannot mount the host's cgroup2 hierarchy: ", std::strerror(err)));
   }
   CgroupMount m;
   m.mount_point = tmpl;

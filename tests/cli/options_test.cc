@@ -462,6 +462,20 @@ TEST(ParseOptionsTest, ContainerPodCgroupAndHostRoot) {
             "option '--container' requires a non-empty argument");
 }
 
+TEST(ParseOptionsTest, WaitNeedsSomethingToWaitFor) {
+  EXPECT_FALSE(ParseOk({"-C", "web"}).wait);
+  EXPECT_TRUE(ParseOk({"-W", "-C", "web"}).wait);
+  EXPECT_TRUE(ParseOk({"--wait", "--pod", "ns/web"}).wait);
+  EXPECT_TRUE(ParseOk({"--cgroup", "/x", "--wait"}).wait);
+  const std::string want =
+      "--wait needs a --container, --pod or --cgroup to wait for";
+  EXPECT_EQ(ParseError({"--wait"}), want);
+  EXPECT_EQ(ParseError({"-W", "123"}), want);
+  EXPECT_EQ(ParseError({"-W", "--", "true"}), want);
+  EXPECT_EQ(ParseError({"--wait=yes", "-C", "web"}),
+            "option '--wait' takes no argument");
+}
+
 TEST(ParseOptionsTest, SyscallFiltersAccumulate) {
   Options o = ParseOk({"-e", "read,write", "--syscalls=openat",
                        "--exclude", "futex"});
@@ -502,7 +516,7 @@ TEST(HelpTextTest, MentionsEveryOption) {
        {"--file", "--include-self", "--verbose", "--help", "--version",
         "--follow", "--quiet", "--delimiter", "--force", "--append",
         "--ring-size", "--btf", "--container", "--pod", "--cgroup",
-        "--host-root", "--syscalls", "--exclude", "--format", "--summary",
+        "--host-root", "--wait", "-W,", "--syscalls", "--exclude", "--format", "--summary",
         "--summary-file", "--duration", "--rotate-size", "--rotate-keep",
         "-f,", "-m,", "-v,", "-h,", "-F,", "-q,", "-C,", "-p,", "-g,", "-e,",
         "-c,", "sysstream decode"}) {

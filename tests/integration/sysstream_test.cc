@@ -930,6 +930,51 @@ TEST(Cgroup, V2CgroupTracesItsProcessesIncludingLaterOnes) {
   rmdir(top.c_str());
 }
 
+// --wait: the cgroup does not exist yet; sysstream waits (no log), traces
+// it once it appears, and stops by itself when it is removed.
+TEST(Cgroup, WaitTracesACgroupThatAppearsLaterAndStopsWhenItIsRemoved) {
+  const std::string root = CgroupMountPoint(/*v2=*/true);
+  if (root.empty()) GTEST_SKIP() << "no cgroup2 hierarchy mounted";
+  const std::string dir = absl::StrCat(root, "/sysstream-wait-", getpid());
+  const std::string log = TempPath("wait.log");
+  SpawnOptions o;
+  o.pipe_err = true;
+  Child t = Spawn({g_sysstream, "-W", "-f", log, "--cgroup", dir}, o);
+  EXPECT_EQ(ReadLine(t.err),
+            absl::StrCat("sysstream: waiting (--wait): no such cgroup: ", dir));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_FALSE(Exists(log)) << "a log before anything was traced";
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0) << strerror(errno);
+  EXPECT_THAT(ReadLine(t.err, 10000), HasSubstr("sysstream: tracing 1 cgroup"));
+  Workload w = Workload::Start({"seq", "3"});
+  MoveToCgroup(dir, w.proc.pid);
+  w.Go();
+  EXPECT_EQ(w.Finish(), 0);
+  ASSERT_EQ(rmdir(dir.c_str()), 0) << strerror(errno);
+  // Checked once a second: the stop comes without a signal.
+  const std::string rest = ReadAll(t.err);
+  EXPECT_EQ(Wait(t.pid), 0) << rest;
+  EXPECT_THAT(rest, HasSubstr("(all targets exited)"));
+  EXPECT_EQ(SyscallsOf(ParseLog(log), w.proc.pid),
+            Concat(Repeat(kGetppid, 3), {kOpenat, kClose, kExitGroup}));
+}
+
+// --wait ends cleanly on SIGTERM before anything appeared: exit 0, no log.
+TEST(Cgroup, WaitStoppedBySigtermWritesNoLog) {
+  const std::string log = TempPath("wait-stop.log");
+  SpawnOptions o;
+  o.pipe_err = true;
+  Child t = Spawn({g_sysstream, "--wait", "-f", log, "--container",
+                   "no-such-container-xyz"},
+                  o);
+  EXPECT_THAT(ReadLine(t.err), HasSubstr("waiting (--wait)"));
+  kill(t.pid, SIGTERM);
+  const std::string rest = ReadAll(t.err);
+  EXPECT_EQ(Wait(t.pid), 0) << rest;
+  EXPECT_EQ(rest, "sysstream: stopped by SIGTERM while waiting; no log written\n");
+  EXPECT_FALSE(Exists(log));
+}
+
 TEST(Cgroup, V1CgroupFallsBackToItsProcessesAndSaysSo) {
   const std::string root = CgroupMountPoint(/*v2=*/false);
   if (root.empty()) GTEST_SKIP() << "no cgroup v1 pids hierarchy mounted";
@@ -992,6 +1037,7 @@ TEST(BadInput, EachGetsOneLineItsExitCodeAndNoLog) {
       {{"0"}, 2, "invalid PID '0': must be a positive integer"},
       {{"1,,2"}, 2, "empty entry"},
       {{"--bogus"}, 2, "unknown option '--bogus'"},
+      {{"--wait", self}, 2, "--wait needs a --container, --pod or --cgroup"},
       {{"-f"}, 2, "option '-f' requires an argument"},
       {{"--ring-size", "1000"}, 2, "ring"},
       {{"-e", "nosuchcall", self}, 2, "unknown syscall 'nosuchcall' on x86_64"},

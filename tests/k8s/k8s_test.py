@@ -53,9 +53,9 @@ PODMAN = os.environ.get("PODMAN", "/usr/bin/podman")
 NODE_LOGS = "/var/log/sysstream"  # the hostPath, in this mount namespace
 GAP_PID = 0xFFFFFFFF
 if platform.machine() == "aarch64":
-    GETPPID, NANOSLEEP = 173, 101
+    GETPPID, NANOSLEEP, RT_SIGRETURN, EXIT_GROUP = 173, 101, 139, 94
 else:
-    GETPPID, NANOSLEEP = 110, 35
+    GETPPID, NANOSLEEP, RT_SIGRETURN, EXIT_GROUP = 110, 35, 15, 231
 TARGET_IMAGE = "sysstream-test-target:latest"
 
 
@@ -154,19 +154,23 @@ class Node:
 
     @classmethod
     def start_target(cls):
-        # What the DaemonSet traces: a pod of two containers making known
-        # calls (getppid, nanosleep) until stopped.
+        cls.target_pids = cls.start_pod(cls.target_name)
+
+    @classmethod
+    def start_pod(cls, name):
+        """A pod of two containers making known calls (getppid, nanosleep)
+        until stopped, as the DaemonSet traces; {container: pid}."""
         target = {
             "apiVersion": "v1",
             "kind": "Pod",
             "metadata": {
-                "name": cls.target_name,
+                "name": name,
                 "namespace": cls.target_ns,
-                "labels": {"app": cls.target_name},
+                "labels": {"app": name},
                 "annotations": {
                     # CRI-O's annotations; podman copies them into each
                     # container's config.json (it records none of its own).
-                    "io.kubernetes.pod.name": cls.target_name,
+                    "io.kubernetes.pod.name": name,
                     "io.kubernetes.pod.namespace": cls.target_ns,
                 },
             },
@@ -180,12 +184,13 @@ class Node:
         }
         assert km.validate(target, "target pod") == []
         cls.play(target)
-        cls.target_pids = {}
+        pids = {}
         for c in ("app", "side"):
-            name = "%s-%s" % (cls.target_name, c)
-            pid = int(podman("inspect", "--format", "{{.State.Pid}}", name).stdout)
-            assert pid > 0, name
-            cls.target_pids[name] = pid
+            cname = "%s-%s" % (name, c)
+            pid = int(podman("inspect", "--format", "{{.State.Pid}}", cname).stdout)
+            assert pid > 0, cname
+            pids[cname] = pid
+        return pids
 
     @classmethod
     def play(cls, pod):
@@ -273,7 +278,7 @@ class Base(unittest.TestCase):
             return False
         wait_until("%s to attach" % container, attached, timeout=60)
 
-    def assert_target_records(self, records, pids=None, minimum=20):
+    def assert_target_records(self, records, pids=None, minimum=20, also=()):
         """Only the target pod's processes, making only their calls."""
         pids = set(pids or Node.target_pids.values())
         events = [r for r in records if r[0] != GAP_PID]
@@ -282,10 +287,12 @@ class Base(unittest.TestCase):
         for pid in pids:
             calls = [nr for p, nr in events if p == pid]
             self.assertGreaterEqual(calls.count(GETPPID), minimum, "pid %d: too few" % pid)
-            self.assertLessEqual(set(calls), {GETPPID, NANOSLEEP}, "pid %d" % pid)
+            self.assertLessEqual(set(calls), {GETPPID, NANOSLEEP, *also}, "pid %d" % pid)
         return events
 
-    def wait_records(self, path, minimum=20):
+    def wait_records(self, path, minimum=20, pids=None):
+        pids = set(pids or Node.target_pids.values())
+
         def enough():
             if not os.path.exists(path):
                 return False
@@ -294,7 +301,7 @@ class Base(unittest.TestCase):
             text = text[:text.rfind("\t") + 1]  # whole records only
             records = parse_raw(text)
             return all(sum(1 for p, nr in records if p == pid and nr == GETPPID) >= minimum
-                       for pid in Node.target_pids.values())
+                       for pid in pids)
         wait_until("records of the target pod in %s" % path, enough, timeout=60)
 
 
@@ -352,6 +359,40 @@ class DaemonSetTest(Base):
         events2, lost2 = summary(err + out, "/logs/sysstream.log")
         records = read_log(log)
         self.assertEqual(len(self.assert_target_records(records)), events + events2)
+
+    def test_waits_for_a_pod_that_comes_later_and_stops_when_it_goes(self):
+        # A node where the named pod does not run (yet): sysstream waits
+        # (--wait) instead of crash-looping, traces the pod once it lands,
+        # and stops by itself when it is deleted (the kubelet then restarts
+        # it, and it waits again).
+        pod = self.daemonset_pod(name="sysstream-node4")
+        args = pod["spec"]["containers"][0]["args"]
+        self.assertIn("--wait", args)
+        late = "late"
+        args[args.index("--pod") + 1] = "%s/%s" % (Node.target_ns, late)
+        name = self.play(pod)
+        tracer = name + "-sysstream"
+        wait_until("sysstream to wait", lambda: "waiting (--wait)" in "".join(self.logs(tracer)),
+                   timeout=60)
+        time.sleep(1.5)
+        self.assertEqual(self.state(tracer)[0], "running", self.logs(tracer))
+        log = os.path.join(NODE_LOGS, "sysstream.log")
+        self.assertFalse(os.path.exists(log), "a log before the pod came")
+        self.pods.append(late)
+        pids = Node.start_pod(late)
+        self.wait_attached(tracer)
+        self.wait_records(log, minimum=10, pids=pids.values())
+        podman("pod", "rm", "-f", late, timeout=120)
+        wait_until("sysstream to stop by itself",
+                   lambda: "(all targets exited)" in "".join(self.logs(tracer)), timeout=60)
+        out, err = self.logs(tracer)
+        events, lost = summary(err + out, "/logs/sysstream.log")
+        records = read_log(log)
+        # The pod's processes were killed (SIGTERM: handler, exit) this time.
+        got = self.assert_target_records(records, pids=pids.values(), minimum=10,
+                                         also=(RT_SIGRETURN, EXIT_GROUP))
+        self.assertEqual(len(got), events)
+        self.assertEqual(sum(nr for p, nr in records if p == GAP_PID), lost)
 
     def test_stdout_variant_streams_jsonl(self):
         pod = self.daemonset_pod("stdout", "sysstream-node2")

@@ -253,6 +253,9 @@ class ManifestsTest(unittest.TestCase):
                 self.assertTrue(res.get("requests") and res.get("limits"), where)
                 if o["kind"] == "DaemonSet" and log != "-":
                     self.assertIn("--append", args, where)  # survives restarts
+                if o["kind"] == "DaemonSet":
+                    # Nodes without the pod wait for it (no crash loop).
+                    self.assertIn("--wait", args, where)
                 if o["kind"] == "Job":
                     self.assertEqual(km.arg_value(args, "--duration"), ["60s"], where)
                     self.assertEqual(spec["restartPolicy"], "Never", where)
