@@ -2,6 +2,8 @@
 """Assembles a container image tarball with no container engine.
 
 Usage: build_image.py --spec SPEC.json --out IMAGE.tar
+       build_image.py --merge AMD64.tar --merge ARM64.tar \
+                      --repo-tag sysstream:latest --out MULTIARCH.tar
 
 The output is one uncompressed tar that is at the same time
   * an OCI image layout (oci-layout, index.json, blobs/sha256/...), and
@@ -24,6 +26,17 @@ SPEC.json (written by //container:image.bzl) holds:
              WorkingDir, Labels, Volumes, StopSignal, User)
   repo_tags: ["sysstream:latest"]    (the first one names the image)
   architecture, os, created, mtime, created_by
+
+--merge (repeated) makes a multi-platform OCI image layout instead, from
+single-platform tarballs like the above: index.json has one descriptor,
+named by --repo-tag, of an image index (a blob) that lists one manifest
+descriptor per input tarball, in the order given, each with its image's
+platform. blobs/sha256 holds that index and each image's manifest, config
+and layers, copied byte for byte from the inputs (digests and sizes
+verified; nothing else is copied). There is no docker-save manifest.json:
+docker 20.10 cannot load a multi-platform image, so `docker load` takes the
+single-platform tarballs; this one is for `podman load`, containerd
+(`ctr image import`), `skopeo copy --all oci-archive:...` and registries.
 """
 
 import argparse
@@ -37,6 +50,7 @@ import tarfile
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 # Uncompressed: no gzip header timestamp and no dependence on the zlib
 # version, so the digest is stable everywhere.
 OCI_LAYER = "application/vnd.oci.image.layer.v1.tar"
@@ -237,6 +251,112 @@ def build_image(spec):
     return files, mtime
 
 
+def blob_path(digest):
+    algorithm, _, hexdigest = digest.partition(":")
+    if algorithm != "sha256" or len(hexdigest) != 64 or \
+            any(c not in "0123456789abcdef" for c in hexdigest):
+        raise ValueError("unsupported digest: %r" % digest)
+    return "blobs/sha256/" + hexdigest
+
+
+def read_layout(path):
+    """{archive path: bytes} of the regular files of an OCI layout tarball."""
+    files = {}
+    with tarfile.open(path) as t:
+        for m in t.getmembers():
+            if m.isfile():
+                name = posixpath.normpath(m.name)
+                if name in files:
+                    raise ValueError("%s: %s twice" % (path, name))
+                files[name] = t.extractfile(m).read()
+    return files
+
+
+def checked_blob(files, descriptor, source):
+    """The blob a descriptor points at, after checking its digest and size."""
+    data = files.get(blob_path(descriptor["digest"]))
+    if data is None:
+        raise ValueError("%s: no blob %s" % (source, descriptor["digest"]))
+    if "sha256:" + sha256(data) != descriptor["digest"] or \
+            len(data) != descriptor["size"]:
+        raise ValueError("%s: blob %s does not match its descriptor" %
+                         (source, descriptor["digest"]))
+    return data
+
+
+def merge_images(paths, repo_tag, mtime=0):
+    """Returns {archive path: bytes} of one OCI layout holding the
+    single-platform images of `paths` (one manifest each) under one image
+    index, and the mtime for write_archive."""
+    out = {"oci-layout": canonical_json({"imageLayoutVersion": "1.0.0"})}
+    descriptors = []
+    platforms = set()
+    for path in paths:
+        files = read_layout(path)
+        index = json.loads(files["index.json"])
+        if len(index.get("manifests", [])) != 1:
+            raise ValueError("%s: want exactly one manifest in index.json" % path)
+        source = index["manifests"][0]
+        if source.get("mediaType") != OCI_MANIFEST:
+            raise ValueError("%s: not an OCI image manifest" % path)
+        manifest_blob = checked_blob(files, source, path)
+        manifest = json.loads(manifest_blob)
+        config_blob = checked_blob(files, manifest["config"], path)
+        config = json.loads(config_blob)
+        platform = {"architecture": config["architecture"], "os": config["os"]}
+        if config.get("variant"):
+            platform["variant"] = config["variant"]
+        if source.get("platform", platform) != platform:
+            raise ValueError("%s: index.json says %s, the config %s" %
+                             (path, source["platform"], platform))
+        key = canonical_json(platform)
+        if key in platforms:
+            raise ValueError("%s: a second image for %s" % (path, platform))
+        platforms.add(key)
+
+        # The manifest, config and layer blobs, byte for byte (images may
+        # share a blob: the same bytes under the same name).
+        out[blob_path(source["digest"])] = manifest_blob
+        out[blob_path(manifest["config"]["digest"])] = config_blob
+        for layer in manifest["layers"]:
+            out[blob_path(layer["digest"])] = checked_blob(files, layer, path)
+
+        descriptors.append({
+            "mediaType": OCI_MANIFEST,
+            "digest": source["digest"],
+            "size": source["size"],
+            "platform": platform,
+        })
+
+    # index.json -> one image index -> one manifest per platform. Not the
+    # platform manifests directly in index.json: podman (containers/image)
+    # then refuses a plain `podman load` ("more than one image in oci,
+    # choose an image"), and with a reference it takes the first manifest of
+    # that name whatever its platform. Given an image index, podman and
+    # containerd pick the manifest for their platform (docker buildx and
+    # `skopeo copy --all` write multi-platform OCI archives the same way).
+    image_index = canonical_json({
+        "schemaVersion": 2,
+        "mediaType": OCI_INDEX,
+        "manifests": descriptors,
+    })
+    index_digest = "sha256:" + sha256(image_index)
+    out[blob_path(index_digest)] = image_index
+    descriptor = {
+        "mediaType": OCI_INDEX,
+        "digest": index_digest,
+        "size": len(image_index),
+    }
+    if repo_tag:
+        repo, tag = split_tag(repo_tag)
+        descriptor["annotations"] = {
+            "org.opencontainers.image.ref.name": tag,
+            "io.containerd.image.name": "%s:%s" % (docker_io_name(repo), tag),
+        }
+    out["index.json"] = canonical_json({"schemaVersion": 2, "manifests": [descriptor]})
+    return out, mtime
+
+
 def write_archive(files, mtime, out):
     buf = io.BytesIO()
     tw = TarWriter(buf, mtime)
@@ -260,12 +380,23 @@ def write_archive(files, mtime, out):
 
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--spec", required=True, help="image spec (JSON)")
+    ap.add_argument("--spec", help="image spec (JSON)")
+    ap.add_argument("--merge", action="append", metavar="IMAGE.tar",
+                    help="a single-platform image tarball to put in a "
+                         "multi-platform index (repeat, one per platform)")
+    ap.add_argument("--repo-tag", help="with --merge: the index's image name")
+    ap.add_argument("--mtime", type=int, default=0,
+                    help="with --merge: the mtime of every tar entry")
     ap.add_argument("--out", required=True, help="output tarball")
     args = ap.parse_args(argv)
-    with open(args.spec) as fh:
-        spec = json.load(fh)
-    files, mtime = build_image(spec)
+    if bool(args.spec) == bool(args.merge):
+        ap.error("give either --spec or --merge")
+    if args.merge:
+        files, mtime = merge_images(args.merge, args.repo_tag, args.mtime)
+    else:
+        with open(args.spec) as fh:
+            spec = json.load(fh)
+        files, mtime = build_image(spec)
     write_archive(files, mtime, args.out)
     return 0
 

@@ -6,6 +6,9 @@
 a tarball that is both an OCI image layout and a `docker save` archive (loads
 with `docker load` and `podman load`).
 
+`container_image_index` merges single-platform images into one
+multi-platform OCI image layout (an image index), reusing their blobs.
+
 `sysstream_image` is the sysstream image itself; every constant about it is
 here, in one place.
 """
@@ -117,6 +120,45 @@ container_image = rule(
     },
 )
 
+def _container_image_index_impl(ctx):
+    out = ctx.actions.declare_file(ctx.label.name + ".tar")
+    args = [ctx.file._builder.path, "--out", out.path, "--mtime", str(ctx.attr.mtime)]
+    if ctx.attr.repo_tag:
+        args += ["--repo-tag", ctx.attr.repo_tag]
+    for image in ctx.files.images:
+        args += ["--merge", image.path]
+    ctx.actions.run(
+        executable = "/usr/bin/python3",
+        arguments = args,
+        inputs = ctx.files.images + [ctx.file._builder],
+        outputs = [out],
+        mnemonic = "ContainerImageIndex",
+        progress_message = "Assembling multi-platform image %s" % ctx.label,
+    )
+    return [DefaultInfo(files = depset([out]), runfiles = ctx.runfiles(files = [out]))]
+
+container_image_index = rule(
+    implementation = _container_image_index_impl,
+    doc = """A multi-platform OCI image layout tarball: index.json names one image
+index that lists the manifests of `images` (one per platform), with their
+manifest, config and layer blobs copied byte for byte. No docker-save
+manifest.json (docker 20.10 loads single-platform tarballs only): for
+`podman load`, containerd and registries.""",
+    attrs = {
+        "images": attr.label_list(
+            allow_files = [".tar"],
+            mandatory = True,
+            doc = "single-platform container_image tarballs, one per platform, in index order",
+        ),
+        "repo_tag": attr.string(doc = "e.g. \"sysstream:latest\": the name in index.json"),
+        "mtime": attr.int(default = 0, doc = "the mtime of every tar entry (seconds since the epoch)"),
+        "_builder": attr.label(
+            default = "//container:build_image.py",
+            allow_single_file = True,
+        ),
+    },
+)
+
 # ---- The sysstream image: every constant in one place. ----
 
 SYSSTREAM_VERSION = "0.1.0"  # keep equal to kVersion in cc/main.cc (a test checks)
@@ -196,5 +238,15 @@ def sysstream_image(name, binary = "//:sysstream", architecture = None,
         repo_tags = [repo_tag],
         created_by = created_by,
         architecture = architecture if architecture else _ARCH,
+        **kwargs
+    )
+
+def sysstream_image_index(name, images = [":image", ":image_arm64"],
+                          repo_tag = SYSSTREAM_REPO_TAG, **kwargs):
+    """The multi-arch sysstream image; kwargs: testonly, visibility, tags."""
+    container_image_index(
+        name = name,
+        images = images,
+        repo_tag = repo_tag,
         **kwargs
     )
