@@ -23,6 +23,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 namespace sysstream {
 namespace {
@@ -149,6 +151,8 @@ bool Matches(const Container& c, absl::string_view query) {
 
 // --- Docker Engine API over its unix socket -------------------------------
 
+constexpr absl::Duration kDockerReplyTimeout = absl::Seconds(5);
+
 struct DockerReply {
   int status = 0;
   std::string body;
@@ -179,14 +183,19 @@ absl::StatusOr<DockerReply> DockerGet(const std::string& socket_path,
     close(fd);
     return absl::UnavailableError("docker socket: write failed");
   }
+  // One deadline for the whole reply: a daemon that trickles bytes must not
+  // hold sysstream up any longer than one that says nothing.
+  const absl::Time deadline = absl::Now() + kDockerReplyTimeout;
   std::string reply;
   char buf[8192];
   for (;;) {
+    const int64_t left_ms = absl::ToInt64Milliseconds(deadline - absl::Now());
     pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 5000) <= 0) {
+    if (left_ms <= 0 || poll(&p, 1, static_cast<int>(left_ms)) <= 0) {
       close(fd);
       return absl::UnavailableError(
-          absl::StrCat("docker socket ", socket_path, ": no reply in 5 s"));
+          absl::StrCat("docker socket ", socket_path, ": no complete reply in ",
+                       absl::FormatDuration(kDockerReplyTimeout)));
     }
     ssize_t n = read(fd, buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;

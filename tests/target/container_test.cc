@@ -812,6 +812,21 @@ TEST_F(DockerTest, SilentDaemonIsUnavailableAfterTimeout) {
   EXPECT_LT(took, std::chrono::seconds(15));
 }
 
+TEST_F(DockerTest, TricklingDaemonIsUnavailableAfterOneDeadline) {
+  // A byte every 100 ms never lets a per-read timeout fire: the whole reply
+  // has one deadline.
+  FakeRoot root;
+  const std::string sock = dir_ + "/docker.sock";
+  FakeDocker docker(sock,
+                    [](const std::string&) { return FakeDocker::kTrickle; });
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<Container> c = FindContainer("web", Config(root, sock));
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kUnavailable) << c.status();
+  EXPECT_THAT(Msg(c.status()), HasSubstr("no complete reply in 5s"));
+  EXPECT_LT(took, std::chrono::seconds(15));
+}
+
 TEST_F(DockerTest, DefaultSocketUnderHostRoot) {
   FakeRoot root(dir_);  // short: the socket path must fit in sun_path
   MakeDirs(root.path() + "/var/run");

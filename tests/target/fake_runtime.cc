@@ -199,7 +199,13 @@ void FakeDocker::Serve() {
       requests_.push_back(req);
     }
     const std::string reply = handler_(req);
-    if (reply != kSilent) {
+    if (reply == kTrickle) {
+      const std::string start = HttpReply(200, "OK", "[");
+      (void)!send(c, start.data(), start.size(), MSG_NOSIGNAL);
+      while (!stop_ && send(c, " ", 1, MSG_NOSIGNAL) == 1) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    } else if (reply != kSilent) {
       size_t off = 0;
       while (off < reply.size()) {
         ssize_t n =

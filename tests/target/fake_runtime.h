@@ -115,6 +115,8 @@ class FakeDocker {
 
   // A reply that never comes: the connection is held until destruction.
   static constexpr char kSilent[] = "\x01silent";
+  // A reply that never ends: one byte every 100 ms until destruction.
+  static constexpr char kTrickle[] = "\x01trickle";
 
   FakeDocker(const std::string& path, Handler handler);
   ~FakeDocker();
