@@ -288,6 +288,40 @@ static __always_inline __u32 target_pid(__u32 tgid, __u32 nr)
 	return gate_exec(rep, val, nr);
 }
 
+/* struct cgroup up to Linux 6.0: the ids of its ancestors by level (6.1
+ * replaced them by pointers, ancestors[]). A CO-RE flavour: libbpf matches
+ * it to the running kernel's "cgroup" by field name. */
+struct cgroup___ancestor_ids {
+	int level;
+	__u64 ancestor_ids[];
+} __attribute__((preserve_access_index));
+
+/* The id of the current task's cgroup v2 ancestor at `level` (0 if it
+ * sits higher). bpf_get_current_ancestor_cgroup_id() is callable from
+ * tracing programs only since Linux 5.14; kernels before 6.1 keep the ids
+ * in struct cgroup, so those read them there. The test is a constant after
+ * relocation: the verifier never sees the branch not taken, nor the helper
+ * call on a kernel that would reject it. */
+static __always_inline __u64 ancestor_cgroup_id(__u32 level)
+{
+	struct cgroup___ancestor_ids *cgrp;
+	struct task_struct *task;
+	__u64 id = 0;
+
+	if (!bpf_core_field_exists(struct cgroup___ancestor_ids, ancestor_ids))
+		return bpf_get_current_ancestor_cgroup_id(level);
+	task = (struct task_struct *)bpf_get_current_task();
+	cgrp = (void *)BPF_CORE_READ(task, cgroups, dfl_cgrp);
+	if (!cgrp || BPF_CORE_READ(cgrp, level) < (int)level)
+		return 0;
+	bpf_probe_read_kernel(&id, sizeof(id),
+			      (void *)cgrp +
+				      bpf_core_field_offset(struct cgroup___ancestor_ids,
+							    ancestor_ids) +
+				      (__u64)level * sizeof(__u64));
+	return id;
+}
+
 /* Whether the current task is in a target cgroup or below one. */
 static __always_inline bool in_target_cgroup(void)
 {
@@ -297,7 +331,7 @@ static __always_inline bool in_target_cgroup(void)
 	for (i = 0; i < SYSSTREAM_MAX_CGROUP_LEVELS; i++) {
 		if (i >= n_cgroup_levels)
 			break;
-		id = bpf_get_current_ancestor_cgroup_id(cgroup_levels[i]);
+		id = ancestor_cgroup_id(cgroup_levels[i]);
 		if (id && bpf_map_lookup_elem(&target_cgroups, &id))
 			return true;
 	}

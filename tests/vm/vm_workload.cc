@@ -10,7 +10,8 @@
 //   forkexec               read(0), fork; the child execs "<self> child"
 //   child                  3 getppid, exit_group
 // Driver mode:
-//   scenario NAME SYSSTREAM   run one scenario (seq, follow, gap, sigterm, ret;
+//   scenario NAME SYSSTREAM   run one scenario (seq, follow, gap, sigterm, ret,
+//                             pod;
 //                             nores: seq without CAP_SYS_RESOURCE, not run
 //                             by default)
 //                             against the sysstream binary and print one line
@@ -607,6 +608,143 @@ Result ScenarioSigterm(const std::string& sysstream) {
   return {true, detail};
 }
 
+// Writes `text` to `path`, making its parent directories; false on error.
+bool WriteFileMakingDirs(const std::string& path, const std::string& text) {
+  for (size_t slash = path.find('/', 1); slash != std::string::npos;
+       slash = path.find('/', slash + 1)) {
+    const std::string dir = path.substr(0, slash);
+    if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return false;
+  }
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  const bool ok = write(fd, text.data(), text.size()) ==
+                  static_cast<ssize_t>(text.size());
+  return close(fd) == 0 && ok;
+}
+
+// The syscalls of `pid` in `log`, in order.
+std::vector<uint32_t> CallsOf(const Log& log, pid_t pid) {
+  std::vector<uint32_t> nrs;
+  for (uint64_t r : log.records) {
+    if (Pid(r) == static_cast<uint32_t>(pid)) nrs.push_back(Nr(r));
+  }
+  return nrs;
+}
+
+// (6) A Kubernetes pod on a pure cgroup v2 node (the guest mounts only
+// cgroup2): `--pod default/web --wait` starts before the pod exists and
+// writes nothing; containerd's task state (config.json with the CRI
+// annotations, init.pid) then appears with the container's process in its
+// own cgroup; sysstream traces that cgroup in the kernel, including a
+// process that joins it later (kubectl exec), never one outside it, and
+// stops by itself when the cgroup is removed.
+Result ScenarioPod(const std::string& sysstream) {
+  const std::string path = "/tmp/pod.log";
+  const std::string pod_cg = "/sys/fs/cgroup/kubepods/podvm";
+  const std::string ctr_cg = pod_cg + "/ctr";
+  const std::string task =
+      "/run/containerd/io.containerd.runtime.v2.task/k8s.io/0123456789ab";
+  unlink(path.c_str());
+  SpawnOptions wo;
+  wo.pipe_in = true;
+  Child first = Spawn({g_self, "seq", "4"}, wo);
+  Child later = Spawn({g_self, "seq", "3"}, wo);
+  Child outside = Spawn({g_self, "seq", "2"}, wo);
+  auto cleanup = [&] {
+    for (Child* c : {&first, &later, &outside}) {
+      kill(c->pid, SIGKILL);
+      Finish(*c, Now() + 5);
+    }
+    rmdir(ctr_cg.c_str());
+  };
+  for (Child* c : {&first, &later, &outside}) {
+    if (!WaitBlockedInRead(c->pid, Now() + 30)) {
+      cleanup();
+      return {false, "workload never blocked in read"};
+    }
+  }
+  SpawnOptions o;
+  o.pipe_err = true;
+  Child t = Spawn({sysstream, "--wait", "--pod", "default/web", "-f", path}, o);
+  if (!WaitForLine(t, "sysstream: waiting (--wait)", Now() + 60)) {
+    cleanup();
+    Finish(t, Now() + 10);
+    return Fail("did not wait for the pod", t);
+  }
+  SleepMs(1500);  // at least one more look while nothing is there
+  if (access(path.c_str(), F_OK) == 0) {
+    cleanup();
+    kill(t.pid, SIGKILL);
+    Finish(t, Now() + 10);
+    return Fail("a log before the pod existed", t);
+  }
+  const std::string annotations =
+      "{\"ociVersion\":\"1.0.2\",\"annotations\":{"
+      "\"io.kubernetes.cri.container-type\":\"container\","
+      "\"io.kubernetes.cri.container-name\":\"app\","
+      "\"io.kubernetes.cri.sandbox-name\":\"web\","
+      "\"io.kubernetes.cri.sandbox-namespace\":\"default\"}}";
+  if (mkdir("/sys/fs/cgroup/kubepods", 0755) != 0 && errno != EEXIST) {
+    cleanup();
+    kill(t.pid, SIGKILL);
+    Finish(t, Now() + 10);
+    return Fail(std::string("mkdir kubepods: ") + std::strerror(errno), t);
+  }
+  bool ok = (mkdir(pod_cg.c_str(), 0755) == 0 || errno == EEXIST) &&
+            (mkdir(ctr_cg.c_str(), 0755) == 0 || errno == EEXIST) &&
+            WriteFileMakingDirs(ctr_cg + "/cgroup.procs",
+                                std::to_string(first.pid) + "\n") &&
+            WriteFileMakingDirs(task + "/config.json", annotations) &&
+            WriteFileMakingDirs(task + "/init.pid",
+                                std::to_string(first.pid));
+  if (!ok) {
+    const std::string why = std::strerror(errno);
+    cleanup();
+    kill(t.pid, SIGKILL);
+    Finish(t, Now() + 10);
+    return Fail("setting up the pod: " + why, t);
+  }
+  if (!WaitForLine(t, "sysstream: tracing 1 cgroup", Now() + 30)) {
+    cleanup();
+    kill(t.pid, SIGKILL);
+    Finish(t, Now() + 10);
+    return Fail("did not trace the pod once it appeared", t);
+  }
+  // Joins the container after tracing started, as kubectl exec does.
+  WriteFileMakingDirs(ctr_cg + "/cgroup.procs", std::to_string(later.pid) + "\n");
+  for (Child* c : {&first, &later, &outside}) Go(*c);
+  for (Child* c : {&first, &later, &outside}) Finish(*c, Now() + 30);
+  // The pod goes: its task state and its cgroups are removed.
+  unlink((task + "/config.json").c_str());
+  unlink((task + "/init.pid").c_str());
+  const bool removed = rmdir(ctr_cg.c_str()) == 0 && rmdir(pod_cg.c_str()) == 0;
+  if (!Finish(t, Now() + 30)) return Fail("did not stop after the pod went", t);
+  if (!removed) return Fail(std::string("rmdir: ") + std::strerror(errno), t);
+  if (t.status != 0) return Fail("nonzero exit", t);
+  if (t.err_text.find("(all targets exited)") == std::string::npos)
+    return Fail("stopped for another reason", t);
+  Log log = ParseLog(path);
+  if (!log.well_formed) return Fail("malformed log: " + log.problem, t);
+  const std::vector<uint32_t> want_first = {kGetppid, kGetppid, kGetppid,
+                                            kGetppid, kOpenat,  kClose,
+                                            kExitGroup};
+  const std::vector<uint32_t> want_later = {kGetppid, kGetppid, kGetppid,
+                                            kOpenat,  kClose,   kExitGroup};
+  const std::vector<uint32_t> got_first = CallsOf(log, first.pid);
+  const std::vector<uint32_t> got_later = CallsOf(log, later.pid);
+  const size_t got_outside = CallsOf(log, outside.pid).size();
+  const std::string detail =
+      "records=" + std::to_string(log.records.size()) + " first=" +
+      Join(got_first) + " later=" + Join(got_later) +
+      " outside=" + std::to_string(got_outside);
+  if (got_first != want_first) return Fail("wrong calls of the container's process: " + detail, t);
+  if (got_later != want_later) return Fail("wrong calls of the exec'd process: " + detail, t);
+  if (got_outside != 0) return Fail("a process outside the pod was traced: " + detail, t);
+  if (log.records.size() != want_first.size() + want_later.size())
+    return Fail("foreign records: " + detail, t);
+  return {true, detail};
+}
+
 int RunScenario(const std::string& name, const std::string& sysstream) {
   Result r;
   if (name == "seq") r = ScenarioSeq(sysstream, false);
@@ -615,6 +753,7 @@ int RunScenario(const std::string& name, const std::string& sysstream) {
   else if (name == "gap") r = ScenarioGap(sysstream);
   else if (name == "sigterm") r = ScenarioSigterm(sysstream);
   else if (name == "ret") r = ScenarioRet(sysstream);
+  else if (name == "pod") r = ScenarioPod(sysstream);
   else r = {false, "unknown scenario"};
   std::printf("SYSSTREAM-RESULT name=%s ok=%d detail=%s\n", name.c_str(),
               r.ok ? 1 : 0, OneLine(r.detail).c_str());
