@@ -11,7 +11,7 @@
 //   child                  3 getppid, exit_group
 // Driver mode:
 //   scenario NAME SYSSTREAM   run one scenario (seq, follow, gap, sigterm, ret,
-//                             pod;
+//                             pod, podns;
 //                             nores: seq without CAP_SYS_RESOURCE, not run
 //                             by default)
 //                             against the sysstream binary and print one line
@@ -20,6 +20,7 @@
 //                             print its stderr (libbpf's log) between markers
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -127,6 +128,9 @@ struct SpawnOptions {
   bool out_to_null = false;
   bool debug_env = false;
   bool drop_sys_resource = false;  // out of the bounding set before exec
+  // Run in a cgroup of its own and a private cgroup namespace rooted there,
+  // as Docker's default --cgroupns=private on a cgroup v2 host does.
+  bool private_cgroupns = false;
 };
 
 Child Spawn(const std::vector<std::string>& argv, const SpawnOptions& o) {
@@ -146,6 +150,17 @@ Child Spawn(const std::vector<std::string>& argv, const SpawnOptions& o) {
     // CAP_SYS_RESOURCE is 24; root regains only what the bounding set holds.
     if (o.drop_sys_resource && prctl(PR_CAPBSET_DROP, 24, 0, 0, 0) != 0)
       _exit(126);
+    if (o.private_cgroupns) {
+      const char* own = "/sys/fs/cgroup/sysstream-container";
+      int fd = -1;
+      if ((mkdir(own, 0755) != 0 && errno != EEXIST) ||
+          (fd = open("/sys/fs/cgroup/sysstream-container/cgroup.procs",
+                     O_WRONLY)) < 0 ||
+          write(fd, "0\n", 2) != 2 || unshare(CLONE_NEWCGROUP) != 0) {
+        _exit(125);
+      }
+      close(fd);
+    }
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -637,8 +652,10 @@ std::vector<uint32_t> CallsOf(const Log& log, pid_t pid) {
 // annotations, init.pid) then appears with the container's process in its
 // own cgroup; sysstream traces that cgroup in the kernel, including a
 // process that joins it later (kubectl exec), never one outside it, and
-// stops by itself when the cgroup is removed.
-Result ScenarioPod(const std::string& sysstream) {
+// stops by itself when the cgroup is removed. "podns": the same with
+// sysstream in a private cgroup namespace (Docker's default on cgroup v2),
+// where it must join the host's to see the pod's cgroups.
+Result ScenarioPod(const std::string& sysstream, bool private_cgroupns) {
   const std::string path = "/tmp/pod.log";
   const std::string pod_cg = "/sys/fs/cgroup/kubepods/podvm";
   const std::string ctr_cg = pod_cg + "/ctr";
@@ -665,11 +682,23 @@ Result ScenarioPod(const std::string& sysstream) {
   }
   SpawnOptions o;
   o.pipe_err = true;
+  o.private_cgroupns = private_cgroupns;
   Child t = Spawn({sysstream, "--wait", "--pod", "default/web", "-f", path}, o);
   if (!WaitForLine(t, "sysstream: waiting (--wait)", Now() + 60)) {
     cleanup();
     Finish(t, Now() + 10);
     return Fail("did not wait for the pod", t);
+  }
+  if (private_cgroupns) {
+    struct stat mine, its;
+    const std::string ns = "/proc/" + std::to_string(t.pid) + "/ns/cgroup";
+    if (stat("/proc/self/ns/cgroup", &mine) != 0 || stat(ns.c_str(), &its) != 0 ||
+        mine.st_ino == its.st_ino) {
+      cleanup();
+      kill(t.pid, SIGKILL);
+      Finish(t, Now() + 10);
+      return Fail("sysstream is not in a private cgroup namespace", t);
+    }
   }
   SleepMs(1500);  // at least one more look while nothing is there
   if (access(path.c_str(), F_OK) == 0) {
@@ -753,7 +782,8 @@ int RunScenario(const std::string& name, const std::string& sysstream) {
   else if (name == "gap") r = ScenarioGap(sysstream);
   else if (name == "sigterm") r = ScenarioSigterm(sysstream);
   else if (name == "ret") r = ScenarioRet(sysstream);
-  else if (name == "pod") r = ScenarioPod(sysstream);
+  else if (name == "pod") r = ScenarioPod(sysstream, false);
+  else if (name == "podns") r = ScenarioPod(sysstream, true);
   else r = {false, "unknown scenario"};
   std::printf("SYSSTREAM-RESULT name=%s ok=%d detail=%s\n", name.c_str(),
               r.ok ? 1 : 0, OneLine(r.detail).c_str());

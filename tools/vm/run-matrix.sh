@@ -16,7 +16,7 @@
 #                           an arm64 static busybox, see mkinitramfs.sh)
 #   SYSSTREAM_VM_RELEASES   Debian releases to boot (default
 #                           "bullseye bookworm trixie sid")
-#   SYSSTREAM_VM_SCENARIOS  guest scenarios (default "seq follow gap sigterm ret pod";
+#   SYSSTREAM_VM_SCENARIOS  guest scenarios (default "seq follow gap sigterm ret pod podns";
 #                           also "nores": seq with CAP_SYS_RESOURCE dropped)
 #   SYSSTREAM_VM_TIMEOUT    seconds per boot (default 150)
 #   SYSSTREAM_VM_ACCEL      qemu -accel value (default tcg,thread=single; never
@@ -37,7 +37,7 @@ fi
 sysstream=$1 workload=$2
 init=${3:-$here/../../tests/vm/init.sh}
 releases=${SYSSTREAM_VM_RELEASES:-bullseye bookworm trixie sid}
-scenarios=${SYSSTREAM_VM_SCENARIOS:-seq follow gap sigterm ret pod}
+scenarios=${SYSSTREAM_VM_SCENARIOS:-seq follow gap sigterm ret pod podns}
 boot_timeout=${SYSSTREAM_VM_TIMEOUT:-150}
 # Single-threaded TCG (both vCPUs on one host thread, interleaved): with
 # thread=multi, sid's 7.x kernels hit "Oops: int3" in code being live-patched
