@@ -3,21 +3,16 @@
 // resolved: fake node roots (--host-root) with containerd, CRI-O and Podman
 // state, and a fake Docker Engine on a unix socket served by this process.
 // Every case fails before BPF is loaded, and none may create the log file.
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <thread>
@@ -29,6 +24,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/common/tmpdir.h"
+#include "tests/harness/process.h"
 #include "tests/target/fake_runtime.h"
 
 extern char** environ;
@@ -43,6 +39,12 @@ using ::sysstream::fake_runtime::kAppId;
 using ::sysstream::fake_runtime::kPodmanId;
 using ::sysstream::fake_runtime::OciConfig;
 using ::sysstream::fake_runtime::WebOnly;
+using ::sysstream::harness::Child;
+using ::sysstream::harness::Exists;
+using ::sysstream::harness::ReadAll;
+using ::sysstream::harness::Spawn;
+using ::sysstream::harness::SpawnOptions;
+using ::sysstream::harness::Wait;
 using ::sysstream::testutil::MakeTempDir;
 using ::sysstream::testutil::RemoveTree;
 using ::sysstream::testutil::SocketTmpDir;
@@ -78,28 +80,11 @@ class Fake : public FakeRoot {
   std::string log_;
 };
 
-bool Exists(const std::string& path) {
-  struct stat sb;
-  return lstat(path.c_str(), &sb) == 0;
-}
-
 struct Result {
-  int exit_code = -1;  // -1: did not exit normally
+  int exit_code = -1;  // as from Wait: 128 + N if killed by signal N
   std::string out;
   std::string err;
 };
-
-std::string ReadAll(int fd) {
-  std::string s;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    s.append(buf, static_cast<size_t>(n));
-  }
-  return s;
-}
 
 // Runs sysstream with `args`; DOCKER_HOST is `docker_host` if given, else
 // unset, whatever this process has.
@@ -116,48 +101,30 @@ Result RunSysstream(const std::vector<std::string>& args,
   if (docker_host) env.push_back("DOCKER_HOST=" + *docker_host);
   std::vector<std::string> argv = {g_sysstream};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> cargv, cenv;
-  for (std::string& a : argv) cargv.push_back(&a[0]);
-  cargv.push_back(nullptr);
-  for (std::string& e : env) cenv.push_back(&e[0]);
-  cenv.push_back(nullptr);
+  SpawnOptions o;
+  o.pipe_out = true;
+  o.pipe_err = true;
+  o.env = std::move(env);
+  const Child c = Spawn(argv, o);
 
   Result r;
-  int out[2], err[2];
-  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
-    ADD_FAILURE() << "pipe: " << std::strerror(errno);
-    return r;
-  }
-  pid_t pid = fork();
-  if (pid == 0) {
-    int null = open("/dev/null", O_RDONLY);
-    dup2(null, STDIN_FILENO);
-    dup2(out[1], STDOUT_FILENO);
-    dup2(err[1], STDERR_FILENO);
-    execve(cargv[0], cargv.data(), cenv.data());
-    _exit(127);
-  }
-  close(out[1]);
-  close(err[1]);
   // A reader thread per pipe, so neither can fill up; a watchdog kills a
   // binary that hangs (it should fail fast).
-  std::thread tout([&] { r.out = ReadAll(out[0]); });
+  std::thread tout([&] { r.out = ReadAll(c.out); });
   std::atomic<bool> done{false};
   std::thread watchdog([&] {
     for (int i = 0; i < 300 && !done; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    if (!done) kill(pid, SIGKILL);
+    if (!done) kill(c.pid, SIGKILL);
   });
-  r.err = ReadAll(err[0]);
+  r.err = ReadAll(c.err);
   tout.join();
-  int status = 0;
-  waitpid(pid, &status, 0);
+  r.exit_code = Wait(c.pid);
   done = true;
   watchdog.join();
-  close(out[0]);
-  close(err[0]);
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  close(c.out);
+  close(c.err);
   return r;
 }
 

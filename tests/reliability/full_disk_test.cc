@@ -4,6 +4,7 @@
 // sysstream must report ENOSPC once, keep counting what it could not write,
 // exit 7 with an exact count, and leave only whole records in the file.
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,11 +18,24 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/reliability/harness.h"
+#include "tests/harness/process.h"
+#include "tests/harness/raw_log.h"
+#include "tests/harness/tracer.h"
 
 namespace reliability {
 namespace {
 
+using ::sysstream::harness::Child;
+using ::sysstream::harness::FileSize;
+using ::sysstream::harness::g_sysstream;
+using ::sysstream::harness::ParseRawLog;
+using ::sysstream::harness::RawLog;
+using ::sysstream::harness::ReadAll;
+using ::sysstream::harness::Spawn;
+using ::sysstream::harness::SpawnOptions;
+using ::sysstream::harness::Tracer;
+using ::sysstream::harness::Wait;
+using ::sysstream::harness::Workload;
 using ::testing::HasSubstr;
 
 constexpr uint32_t kGetppid = 110;
@@ -74,21 +88,23 @@ TEST(FullDisk, RawLogEnospcOnceExactCountWholeRecords) {
   // The file: whole records only, all of the target.
   const RawLog parsed = ParseRawLog(log);
   EXPECT_TRUE(parsed.well_formed) << parsed.error;
-  EXPECT_GT(parsed.records, 1000u) << "nothing was written before the disk filled";
+  EXPECT_GT(parsed.records.size(), 1000u)
+      << "nothing was written before the disk filled";
   EXPECT_EQ(parsed.calls.size(), 1u);
   EXPECT_EQ(parsed.calls.count(static_cast<uint32_t>(w.proc.pid)), 1u);
   EXPECT_GT(parsed.CallsOf(static_cast<uint32_t>(w.proc.pid), kGetppid), 0u);
   // Exact accounting: what is in the file plus what was not written is
   // every record the stream produced (the 8 MiB ring lost none here).
   EXPECT_EQ(t.SummaryLost(), 0);
-  EXPECT_EQ(static_cast<int64_t>(parsed.records) + not_written,
+  EXPECT_EQ(static_cast<int64_t>(parsed.records.size()) + not_written,
             t.SummaryEvents());
-  std::printf("full disk (raw): %llu records in the file (%llu bytes), %lld "
-              "not written, %lld events seen\n",
-              static_cast<unsigned long long>(parsed.records),
-              static_cast<unsigned long long>(FileSize(log)),
-              static_cast<long long>(not_written),
-              static_cast<long long>(t.SummaryEvents()));
+  std::printf(
+      "full disk (raw): %llu records in the file (%llu bytes), %lld "
+      "not written, %lld events seen\n",
+      static_cast<unsigned long long>(parsed.records.size()),
+      static_cast<unsigned long long>(FileSize(log)),
+      static_cast<long long>(not_written),
+      static_cast<long long>(t.SummaryEvents()));
   unlink(log.c_str());
 }
 
@@ -128,24 +144,21 @@ TEST(FullDisk, BinLogKeepsWholeRecordsAndDecodes) {
 }  // namespace reliability
 
 int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  if (!reliability::InitHarness(argc, argv)) {
-    ::testing::GTEST_FLAG(filter) = "-*";
-    return RUN_ALL_TESTS();
-  }
-  // A private mount namespace: the tmpfs is seen by this test and its
-  // children only, and goes away with it.
-  if (unshare(CLONE_NEWNS) != 0 ||
-      mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-    std::perror("unshare/mount");
-    return 1;
-  }
-  reliability::g_tmpfs = reliability::TempPath("tiny");
-  mkdir(reliability::g_tmpfs.c_str(), 0700);
-  if (mount("tmpfs", reliability::g_tmpfs.c_str(), "tmpfs",
-            MS_NOSUID | MS_NODEV, "size=256k,mode=0700") != 0) {
-    std::perror("mount tmpfs");
-    return 1;
-  }
-  return RUN_ALL_TESTS();
+  return sysstream::harness::BpfTestMain(argc, argv, [](int, char**) {
+    // A private mount namespace: the tmpfs is seen by this test and its
+    // children only, and goes away with it.
+    if (unshare(CLONE_NEWNS) != 0 ||
+        mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+      std::perror("unshare/mount");
+      return false;
+    }
+    reliability::g_tmpfs = sysstream::harness::TempPath("tiny");
+    mkdir(reliability::g_tmpfs.c_str(), 0700);
+    if (mount("tmpfs", reliability::g_tmpfs.c_str(), "tmpfs",
+              MS_NOSUID | MS_NODEV, "size=256k,mode=0700") != 0) {
+      std::perror("mount tmpfs");
+      return false;
+    }
+    return true;
+  });
 }

@@ -14,11 +14,16 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/reliability/harness.h"
+#include "tests/harness/process.h"
+#include "tests/harness/tracer.h"
+#include "tests/reliability/bpf_objects.h"
 
 namespace reliability {
 namespace {
 
+using ::sysstream::harness::TempPath;
+using ::sysstream::harness::Tracer;
+using ::sysstream::harness::Workload;
 using ::testing::HasSubstr;
 
 bool AnyExists(BpfKind kind, const std::set<uint32_t>& ids) {
@@ -153,9 +158,5 @@ TEST(Sigkill, NothingStaysAttachedWhenKilledDuringOverflow) {
 }  // namespace reliability
 
 int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  if (!reliability::InitHarness(argc, argv)) {
-    ::testing::GTEST_FLAG(filter) = "-*";
-  }
-  return RUN_ALL_TESTS();
+  return sysstream::harness::BpfTestMain(argc, argv);
 }

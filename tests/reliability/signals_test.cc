@@ -21,16 +21,37 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/reliability/harness.h"
+#include "tests/harness/process.h"
+#include "tests/harness/raw_log.h"
+#include "tests/harness/tracer.h"
 
 namespace reliability {
 namespace {
 
+using ::sysstream::harness::FileSize;
+using ::sysstream::harness::ParseRawLog;
+using ::sysstream::harness::RawLog;
+using ::sysstream::harness::ReadLine;
+using ::sysstream::harness::StallConsumer;
+using ::sysstream::harness::TempPath;
+using ::sysstream::harness::Tracer;
+using ::sysstream::harness::WaitGrown;
+using ::sysstream::harness::WaitStopped;
+using ::sysstream::harness::Workload;
 using ::testing::HasSubstr;
 
 constexpr uint32_t kWrite = 1;
 // A 4 KiB ring holds 256 entries (8-byte record + 8-byte header each).
 constexpr uint64_t kOverflowCalls = 2048;
+
+// Stalls `tracer` until the workload has made kOverflowCalls more write(2)s
+// (bytes appended to `sink`): the ring overflows (StallConsumer).
+bool OverflowRing(pid_t tracer, const std::string& sink,
+                  bool keep_stopped = false) {
+  return StallConsumer(
+      tracer, [&sink] { return WaitGrown(sink, kOverflowCalls); },
+      keep_stopped);
+}
 
 struct Outcome {
   RawLog log;
@@ -71,7 +92,7 @@ void SignalDuringBurst(bool overflow, int sig, const char* name) {
   ASSERT_THAT(t.ready_line, HasSubstr("sysstream: tracing"));
   w.Poke();
   if (overflow) {
-    ASSERT_TRUE(StallConsumer(t.proc.pid, sink, kOverflowCalls));
+    ASSERT_TRUE(OverflowRing(t.proc.pid, sink));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   const uint64_t before = FileSize(sink);
@@ -116,8 +137,7 @@ TEST(Signals, SigtermWithTargetFrozenMidOverflowIsExact) {
   Tracer t = Tracer::Start(Args(true, log, w.proc.pid), true);
   ASSERT_THAT(t.ready_line, HasSubstr("sysstream: tracing"));
   w.Poke();
-  ASSERT_TRUE(StallConsumer(t.proc.pid, sink, kOverflowCalls,
-                            /*keep_stopped=*/true));
+  ASSERT_TRUE(OverflowRing(t.proc.pid, sink, /*keep_stopped=*/true));
   kill(w.proc.pid, SIGSTOP);
   ASSERT_TRUE(WaitStopped(w.proc.pid));
   const uint64_t calls = FileSize(sink);
@@ -147,7 +167,7 @@ TEST(Signals, SigintRightAfterABoundedOverflowingBurstIsExact) {
   Tracer t = Tracer::Start(Args(true, log, w.proc.pid), true);
   ASSERT_THAT(t.ready_line, HasSubstr("sysstream: tracing"));
   w.Poke();
-  ASSERT_TRUE(StallConsumer(t.proc.pid, sink, kOverflowCalls));
+  ASSERT_TRUE(OverflowRing(t.proc.pid, sink));
   ASSERT_EQ(ReadLine(w.proc.out), "done");
   kill(t.proc.pid, SIGINT);
   t.Finish();
@@ -167,9 +187,5 @@ TEST(Signals, SigintRightAfterABoundedOverflowingBurstIsExact) {
 }  // namespace reliability
 
 int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  if (!reliability::InitHarness(argc, argv)) {
-    ::testing::GTEST_FLAG(filter) = "-*";
-  }
-  return RUN_ALL_TESTS();
+  return sysstream::harness::BpfTestMain(argc, argv);
 }
