@@ -6,7 +6,6 @@ DOCKER_HOST, PODMAN, CONTAINERS_CONF, ENGINES_READY, ENGINE_ERROR_*).
 Python 3 standard library only.
 """
 
-import argparse
 import hashlib
 import io
 import json
@@ -22,11 +21,14 @@ import threading
 import time
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "common"))
+from testutil import GAP_PID, parse_args, parse_log, run, wait_until  # noqa: E402
+
 ARGS = None  # parsed command line (paths of the Bazel outputs)
 
 # x86_64 syscall numbers.
 GETPPID, OPENAT, CLOSE, EXIT_GROUP, NANOSLEEP = 110, 257, 3, 231, 35
-GAP_PID = 0xFFFFFFFF
 
 EXPECTED_LABELS = {
     "org.opencontainers.image.title",
@@ -59,30 +61,6 @@ def sha256_file(path):
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def run(cmd, timeout=60, check=True, **kwargs):
-    """Runs cmd; on failure (or timeout) raises with everything it printed."""
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kwargs)
-    except subprocess.TimeoutExpired as e:
-        raise AssertionError("timed out after %ss: %s\nstdout: %s\nstderr: %s" %
-                             (timeout, " ".join(cmd), e.stdout, e.stderr))
-    if check and p.returncode != 0:
-        raise AssertionError("exit %d: %s\nstdout: %s\nstderr: %s" %
-                             (p.returncode, " ".join(cmd), p.stdout, p.stderr))
-    return p
-
-
-def wait_until(what, predicate, timeout=30.0, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %.0f s waiting for %s" % (timeout, what))
-        time.sleep(interval)
 
 
 class Foreground:
@@ -126,18 +104,6 @@ def blocked_in_read(pid):
             return f.read().startswith("0 ")
     except OSError:
         return False
-
-
-def parse_log(text):
-    """Log text -> [(pid, nr)]; asserts every record is whole and well formed."""
-    assert text.endswith("\t"), "log does not end with the delimiter: %r" % text[-40:]
-    fields = text.split("\t")[:-1]
-    records = []
-    for i, f in enumerate(fields):
-        assert re.fullmatch(r"[0-9a-f]{1,16}", f), "record %d is malformed: %r" % (i, f)
-        v = int(f, 16)
-        records.append((v >> 32, v & 0xFFFFFFFF))
-    return records
 
 
 def elf_facts(data):
@@ -295,7 +261,7 @@ class TarballTest(unittest.TestCase):
             with open(spec_path, "w") as f:
                 json.dump(spec, f, indent=3)  # other whitespace, same spec
             out = os.path.join(tmp, "again.tar")
-            env = dict(os.environ, TZ="Pacific/Chatham", SOURCE_DATE_EPOCH="999")
+            env = {"TZ": "Pacific/Chatham", "SOURCE_DATE_EPOCH": "999"}  # on top of ours
             run(["/usr/bin/python3", os.path.abspath(ARGS.builder), "--spec", spec_path,
                  "--out", out], cwd=tmp, env=env, preexec_fn=lambda: os.umask(0o077))
             self.assertEqual(sha256_file(out), sha256_file(ARGS.image))
@@ -533,12 +499,9 @@ class PodmanTest(EngineBase, unittest.TestCase):
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser()
-    for opt in ("sysstream", "image", "image-twin", "spec", "builder", "target-image",
-                "workload"):
-        ap.add_argument("--" + opt, required=True)
-    ARGS, rest = ap.parse_known_args()
-    unittest.main(argv=[sys.argv[0], "-v"] + rest)
+    ARGS, argv = parse_args("sysstream", "image", "image-twin", "spec", "builder",
+                            "target-image", "workload")
+    unittest.main(argv=argv)
 
 
 if __name__ == "__main__":

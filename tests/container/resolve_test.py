@@ -20,7 +20,6 @@ filters on it in the kernel: `exec`'d processes are traced, and no v1 note is
 printed for --container.
 """
 
-import argparse
 import json
 import os
 import re
@@ -29,10 +28,10 @@ import sys
 import time
 import unittest
 
-import container_test
-from container_test import (CLOSE, EXIT_GROUP, GAP_PID, GETPPID, NANOSLEEP, OPENAT,
-                            EngineFixture, Foreground, blocked_in_read, parse_log, run,
-                            wait_until)
+import container_test  # puts tests/common (testutil) on sys.path too
+from container_test import (CLOSE, EXIT_GROUP, GETPPID, NANOSLEEP, OPENAT, EngineFixture,
+                            Foreground, blocked_in_read)
+from testutil import GAP_PID, parse_args, parse_log, run, wait_until
 
 ARGS = None
 EXECVE = 59
@@ -380,12 +379,9 @@ class PodmanResolveTest(ResolveBase, unittest.TestCase):
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser()
-    for opt in ("sysstream", "image", "target-image", "workload"):
-        ap.add_argument("--" + opt, required=True)
-    ARGS, rest = ap.parse_known_args()
+    ARGS, argv = parse_args("sysstream", "image", "target-image", "workload")
     container_test.ARGS = ARGS
-    unittest.main(argv=[sys.argv[0], "-v"] + rest)
+    unittest.main(argv=argv)
 
 
 if __name__ == "__main__":

@@ -30,14 +30,13 @@ container.seccomp.security.alpha.kubernetes.io/NAME) and $(VAR) expansion in
 args.
 """
 
-import argparse
 import copy
+import functools
 import json
 import os
 import platform
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,12 +45,15 @@ import unittest
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "common"))
 import k8s_manifests as km  # noqa: E402
+import testutil  # noqa: E402
+from testutil import GAP_PID, parse_args, parse_log, run  # noqa: E402
 
 ARGS = None
 PODMAN = os.environ.get("PODMAN", "/usr/bin/podman")
 NODE_LOGS = "/var/log/sysstream"  # the hostPath, in this mount namespace
-GAP_PID = 0xFFFFFFFF
 if platform.machine() == "aarch64":
     GETPPID, NANOSLEEP, RT_SIGRETURN, EXIT_GROUP = 173, 101, 139, 94
 else:
@@ -59,50 +61,17 @@ else:
 TARGET_IMAGE = "sysstream-test-target:latest"
 
 
-def run(cmd, timeout=120, check=True, env=None):
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                           env=dict(os.environ, **(env or {})))
-    except subprocess.TimeoutExpired as e:
-        raise AssertionError("timed out after %ss: %s\nstdout: %s\nstderr: %s" %
-                             (timeout, " ".join(cmd), e.stdout, e.stderr))
-    if check and p.returncode != 0:
-        raise AssertionError("exit %d: %s\nstdout: %s\nstderr: %s" %
-                             (p.returncode, " ".join(cmd), p.stdout, p.stderr))
-    return p
+# Most predicates run podman (logs, inspect): poll half as often.
+wait_until = functools.partial(testutil.wait_until, interval=0.1)
 
 
-def podman(*args, **kwargs):
-    return run([PODMAN] + list(args), **kwargs)
-
-
-def wait_until(what, predicate, timeout=30.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %.0f s waiting for %s" % (timeout, what))
-        time.sleep(interval)
-
-
-def parse_raw(text):
-    """Raw log text -> [(pid, nr)]; every record whole and well formed."""
-    if not text:
-        return []
-    assert text.endswith("\t"), "log does not end with the delimiter: %r" % text[-40:]
-    out = []
-    for i, f in enumerate(text.split("\t")[:-1]):
-        assert re.fullmatch(r"[0-9a-f]{1,16}", f), "record %d is malformed: %r" % (i, f)
-        v = int(f, 16)
-        out.append((v >> 32, v & 0xFFFFFFFF))
-    return out
+def podman(*args, timeout=120, **kwargs):
+    return run([PODMAN] + list(args), timeout=timeout, **kwargs)
 
 
 def read_log(path):
     with open(path) as f:
-        return parse_raw(f.read())
+        return parse_log(f.read(), empty_ok=True)
 
 
 def summary(text, log):
@@ -299,7 +268,7 @@ class Base(unittest.TestCase):
             with open(path) as f:
                 text = f.read()
             text = text[:text.rfind("\t") + 1]  # whole records only
-            records = parse_raw(text)
+            records = parse_log(text, empty_ok=True)
             return all(sum(1 for p, nr in records if p == pid and nr == GETPPID) >= minimum
                        for pid in pids)
         wait_until("records of the target pod in %s" % path, enough, timeout=60)
@@ -516,13 +485,9 @@ class DebugNodeTest(Base):
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--k8s", required=True)
-    ap.add_argument("--image", required=True)
-    ap.add_argument("--target-image", required=True)
-    ARGS, rest = ap.parse_known_args()
+    ARGS, argv = parse_args("k8s", "image", "target-image")
     ARGS.k8s = km.materialize(ARGS.k8s)
-    unittest.main(argv=[sys.argv[0], "-v"] + rest)
+    unittest.main(argv=argv)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@
 Usage: manifests_test.py --k8s DIR --image IMAGE_TAR [unittest args]
 """
 
-import argparse
 import json
 import os
 import shutil
@@ -28,7 +27,10 @@ import unittest
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "common"))
 import k8s_manifests as km  # noqa: E402
+from testutil import parse_args  # noqa: E402
 
 ARGS = None
 
@@ -263,12 +265,9 @@ class ManifestsTest(unittest.TestCase):
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--k8s", required=True)
-    ap.add_argument("--image", required=True)
-    ARGS, rest = ap.parse_known_args()
+    ARGS, argv = parse_args("k8s", "image")
     ARGS.k8s = km.materialize(ARGS.k8s)
-    unittest.main(argv=[sys.argv[0], "-v"] + rest)
+    unittest.main(argv=argv)
 
 
 if __name__ == "__main__":

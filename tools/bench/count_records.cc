@@ -20,22 +20,13 @@
 #include <cstring>
 #include <vector>
 
+#include "tools/bench/bench_util.h"
+
 namespace {
 
-constexpr uint32_t kGapPid = 0xffffffffU;
+using sysstream::bench::ParseDecimal;
 
-bool ParseU32(const char* text, uint32_t* out) {
-  if (text == nullptr || *text == '\0') return false;
-  for (const char* p = text; *p != '\0'; ++p) {
-    if (*p < '0' || *p > '9') return false;
-  }
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(text, &end, 10);
-  if (errno != 0 || *end != '\0' || v > 0xffffffffULL) return false;
-  *out = static_cast<uint32_t>(v);
-  return true;
-}
+constexpr uint32_t kGapPid = 0xffffffffU;
 
 struct Counts {
   uint64_t records = 0;
@@ -48,8 +39,9 @@ struct Counts {
 }  // namespace
 
 int main(int argc, char** argv) {
-  uint32_t pid = 0, nr = 0;
-  if (argc != 4 || !ParseU32(argv[2], &pid) || !ParseU32(argv[3], &nr)) {
+  uint64_t pid = 0, nr = 0;  // 32-bit values, as in the records
+  if (argc != 4 || !ParseDecimal(argv[2], UINT32_MAX, &pid) ||
+      !ParseDecimal(argv[3], UINT32_MAX, &nr)) {
     std::fprintf(stderr, "usage: count_records LOG PID SYSCALL_NR\n");
     return 2;
   }
@@ -68,7 +60,7 @@ int main(int argc, char** argv) {
   for (int c = 'a'; c <= 'f'; ++c) digit[c] = static_cast<int8_t>(c - 'a' + 10);
   for (int c = 'A'; c <= 'F'; ++c) digit[c] = static_cast<int8_t>(c - 'A' + 10);
 
-  const uint64_t want = (static_cast<uint64_t>(pid) << 32) | nr;
+  const uint64_t want = (pid << 32) | nr;
   Counts n;
   uint64_t value = 0;
   int ndigits = 0;

@@ -15,26 +15,11 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace {
-
-bool ParseCount(const char* text, uint64_t* out) {
-  if (text == nullptr || *text == '\0') return false;
-  for (const char* p = text; *p != '\0'; ++p) {
-    if (*p < '0' || *p > '9') return false;
-  }
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(text, &end, 10);
-  if (errno != 0 || *end != '\0' || v == 0) return false;
-  *out = static_cast<uint64_t>(v);
-  return true;
-}
-
-}  // namespace
+#include "tools/bench/bench_util.h"
 
 int main(int argc, char** argv) {
   uint64_t calls = 0;
-  if (argc != 2 || !ParseCount(argv[1], &calls)) {
+  if (argc != 2 || !sysstream::bench::ParseCount(argv[1], &calls)) {
     std::fprintf(stderr,
                  "usage: getppid_loop N   (N: number of getppid calls, > 0)\n");
     return 2;

@@ -36,36 +36,22 @@
 #include <thread>
 #include <vector>
 
+#include "tools/bench/bench_util.h"
+
 namespace {
+
+using sysstream::bench::Micros;
+using sysstream::bench::NowNs;
+using sysstream::bench::ParseCount;
 
 constexpr uint64_t kMaxThreads = 256;
 constexpr uint64_t kSlowNs = 50000;  // a call this long was preempted
-
-bool ParseCount(const char* text, uint64_t* out) {
-  if (text == nullptr || *text == '\0') return false;
-  for (const char* p = text; *p != '\0'; ++p) {
-    if (*p < '0' || *p > '9') return false;
-  }
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(text, &end, 10);
-  if (errno != 0 || *end != '\0' || v == 0) return false;
-  *out = static_cast<uint64_t>(v);
-  return true;
-}
 
 int Usage() {
   std::fprintf(stderr,
                "usage: load_loop [--threads T] [--rate CALLS_PER_SECOND] N\n"
                "  N: getppid calls in total (> 0), split over T threads\n");
   return 2;
-}
-
-inline uint64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);  // vDSO: no system call
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL +
-         static_cast<uint64_t>(ts.tv_nsec);
 }
 
 struct Shared {
@@ -165,10 +151,6 @@ int main(int argc, char** argv) {
   rusage ru;
   std::memset(&ru, 0, sizeof(ru));
   getrusage(RUSAGE_SELF, &ru);
-  const auto us = [](const timeval& tv) {
-    return static_cast<unsigned long long>(tv.tv_sec) * 1000000ULL +
-           static_cast<unsigned long long>(tv.tv_usec);
-  };
   uint64_t inside = 0, fast = 0, slow = 0;
   for (const Work& w : work) {
     inside += w.in_call_ns;
@@ -190,7 +172,7 @@ int main(int argc, char** argv) {
                 : static_cast<double>(inside) / static_cast<double>(fast),
       static_cast<unsigned long long>(slow),
       static_cast<double>(calls) * 1e9 / wall, pid,
-      static_cast<long>(SYS_getppid), us(ru.ru_utime), us(ru.ru_stime),
+      static_cast<long>(SYS_getppid), Micros(ru.ru_utime), Micros(ru.ru_stime),
       ru.ru_maxrss);
   return std::fflush(stdout) == 0 ? 0 : 1;
 }

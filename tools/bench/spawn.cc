@@ -28,20 +28,13 @@
 #include <cstring>
 #include <string>
 
+#include "tools/bench/bench_util.h"
+
 namespace {
 
-bool ParseCount(const char* text, uint64_t* out) {
-  if (text == nullptr || *text == '\0') return false;
-  for (const char* p = text; *p != '\0'; ++p) {
-    if (*p < '0' || *p > '9') return false;
-  }
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(text, &end, 10);
-  if (errno != 0 || *end != '\0' || v == 0) return false;
-  *out = static_cast<uint64_t>(v);
-  return true;
-}
+using sysstream::bench::Micros;
+using sysstream::bench::NowNs;
+using sysstream::bench::ParseCount;
 
 int Usage() {
   std::fprintf(stderr,
@@ -72,18 +65,6 @@ std::string Resolve(const char* command) {
     start = end + 1;
   }
   return "";
-}
-
-uint64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL +
-         static_cast<uint64_t>(ts.tv_nsec);
-}
-
-unsigned long long Us(const timeval& tv) {
-  return static_cast<unsigned long long>(tv.tv_sec) * 1000000ULL +
-         static_cast<unsigned long long>(tv.tv_usec);
 }
 
 }  // namespace
@@ -165,8 +146,8 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(count),
       static_cast<unsigned long long>(failed),
       static_cast<unsigned long long>(end - start),
-      Us(self.ru_utime) + Us(children.ru_utime),
-      Us(self.ru_stime) + Us(children.ru_stime),
+      Micros(self.ru_utime) + Micros(children.ru_utime),
+      Micros(self.ru_stime) + Micros(children.ru_stime),
       self.ru_maxrss > children.ru_maxrss ? self.ru_maxrss
                                           : children.ru_maxrss,
       static_cast<long>(getpid()));
