@@ -466,12 +466,20 @@ int Run(const Options& cli) {
   } else {
     why = "write error";
   }
-  std::fprintf(stderr,
-               "sysstream: %llu events written to %s, %llu lost, %.2f s (%s)\n",
-               static_cast<unsigned long long>(stats->events),
-               opts.log_path == "-" ? "standard output" : opts.log_path.c_str(),
-               static_cast<unsigned long long>(stats->lost), stats->seconds,
-               why.c_str());
+  if (stats->write_status.ok()) {
+    std::fprintf(
+        stderr, "sysstream: %llu events written to %s, %llu lost, %.2f s (%s)\n",
+        static_cast<unsigned long long>(stats->events),
+        opts.log_path == "-" ? "standard output" : opts.log_path.c_str(),
+        static_cast<unsigned long long>(stats->lost), stats->seconds,
+        why.c_str());
+  } else {
+    // Not all of them reached the log: the last line says how many did.
+    std::fprintf(stderr, "sysstream: %llu events, %llu lost, %.2f s (%s)\n",
+                 static_cast<unsigned long long>(stats->events),
+                 static_cast<unsigned long long>(stats->lost), stats->seconds,
+                 why.c_str());
+  }
   if (opts.summary) {
     const std::string table = summary.Table(HostArch());
     if (opts.summary_path.empty()) {
@@ -493,8 +501,10 @@ int Run(const Options& cli) {
                  static_cast<unsigned long long>(failed));
   }
   if (!stats->write_status.ok()) {
-    std::fprintf(stderr, "sysstream: %s; %llu records not written\n",
+    std::fprintf(stderr,
+                 "sysstream: %s; %llu records written, %llu not written\n",
                  std::string(stats->write_status.message()).c_str(),
+                 static_cast<unsigned long long>((*writer)->records_written()),
                  static_cast<unsigned long long>((*writer)->records_dropped()));
     return kWriteFailed;
   }

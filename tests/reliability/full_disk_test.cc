@@ -11,6 +11,8 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -37,24 +39,49 @@ using ::sysstream::harness::Tracer;
 using ::sysstream::harness::Wait;
 using ::sysstream::harness::Workload;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr uint32_t kGetppid = 110;
 std::string g_tmpfs;  // mount point of the tiny tmpfs
 
-// N from "...: No space left on device; N records not written".
-int64_t NotWritten(const std::string& err) {
+// From the last line after a write error: "sysstream: writing log '...':
+// No space left on device; W records written, D not written"; {-1, -1} if
+// absent.
+std::pair<int64_t, int64_t> WrittenAndNot(const std::string& err) {
   for (absl::string_view line : absl::StrSplit(err, '\n')) {
     const size_t semi = line.rfind("; ");
     if (semi == absl::string_view::npos ||
-        !absl::EndsWith(line, " records not written")) {
+        !absl::EndsWith(line, " not written")) {
       continue;
     }
-    absl::string_view n = line.substr(semi + 2);
-    n = n.substr(0, n.find(' '));
-    int64_t v = -1;
-    if (absl::SimpleAtoi(n, &v)) return v;
+    std::vector<absl::string_view> f =
+        absl::StrSplit(line.substr(semi + 2), ' ');
+    int64_t written = -1, not_written = -1;
+    if (f.size() == 6 && f[1] == "records" && f[2] == "written," &&
+        absl::SimpleAtoi(f[0], &written) &&
+        absl::SimpleAtoi(f[3], &not_written)) {
+      return {written, not_written};
+    }
   }
-  return -1;
+  return {-1, -1};
+}
+
+// N and M from "sysstream: N events, M lost, S s (write error)": the
+// summary line when not every event reached the log; {-1, -1} if absent.
+std::pair<int64_t, int64_t> EventsAndLost(const std::string& err) {
+  for (absl::string_view line : absl::StrSplit(err, '\n')) {
+    if (!absl::StartsWith(line, "sysstream: ") ||
+        !absl::EndsWith(line, "(write error)")) {
+      continue;
+    }
+    std::vector<absl::string_view> f = absl::StrSplit(line, ' ');
+    int64_t events = -1, lost = -1;
+    if (f.size() >= 5 && f[2] == "events," && f[4] == "lost," &&
+        absl::SimpleAtoi(f[1], &events) && absl::SimpleAtoi(f[3], &lost)) {
+      return {events, lost};
+    }
+  }
+  return {-1, -1};
 }
 
 int CountOf(const std::string& text, const std::string& what) {
@@ -83,8 +110,11 @@ TEST(FullDisk, RawLogEnospcOnceExactCountWholeRecords) {
   // ENOSPC is reported exactly once, on one line, with the exact count.
   EXPECT_EQ(CountOf(t.stderr_rest, "No space left on device"), 1);
   EXPECT_THAT(t.stderr_rest, HasSubstr("(write error)"));
-  const int64_t not_written = NotWritten(t.stderr_rest);
+  const auto [written, not_written] = WrittenAndNot(t.stderr_rest);
+  const auto [events, lost] = EventsAndLost(t.stderr_rest);
   ASSERT_GT(not_written, 0);
+  // Nothing claims "written to" for what was not.
+  EXPECT_THAT(t.stderr_rest, Not(HasSubstr("events written to")));
   // The file: whole records only, all of the target.
   const RawLog parsed = ParseRawLog(log);
   EXPECT_TRUE(parsed.well_formed) << parsed.error;
@@ -93,18 +123,19 @@ TEST(FullDisk, RawLogEnospcOnceExactCountWholeRecords) {
   EXPECT_EQ(parsed.calls.size(), 1u);
   EXPECT_EQ(parsed.calls.count(static_cast<uint32_t>(w.proc.pid)), 1u);
   EXPECT_GT(parsed.CallsOf(static_cast<uint32_t>(w.proc.pid), kGetppid), 0u);
-  // Exact accounting: what is in the file plus what was not written is
-  // every record the stream produced (the 8 MiB ring lost none here).
-  EXPECT_EQ(t.SummaryLost(), 0);
-  EXPECT_EQ(static_cast<int64_t>(parsed.records.size()) + not_written,
-            t.SummaryEvents());
+  // Exact accounting: the records in the file are those said written, and
+  // with those not written they are every event the stream took (the
+  // 8 MiB ring lost none here, so there is no gap marker).
+  EXPECT_EQ(lost, 0);
+  EXPECT_EQ(static_cast<int64_t>(parsed.records.size()), written);
+  EXPECT_EQ(written + not_written, events);
   std::printf(
       "full disk (raw): %llu records in the file (%llu bytes), %lld "
       "not written, %lld events seen\n",
       static_cast<unsigned long long>(parsed.records.size()),
       static_cast<unsigned long long>(FileSize(log)),
       static_cast<long long>(not_written),
-      static_cast<long long>(t.SummaryEvents()));
+      static_cast<long long>(events));
   unlink(log.c_str());
 }
 
@@ -123,13 +154,15 @@ TEST(FullDisk, BinLogKeepsWholeRecordsAndDecodes) {
   SCOPED_TRACE(t.stderr_rest);
   EXPECT_EQ(t.exit_code, 7);
   EXPECT_EQ(CountOf(t.stderr_rest, "No space left on device"), 1);
-  const int64_t not_written = NotWritten(t.stderr_rest);
+  const auto [written, not_written] = WrittenAndNot(t.stderr_rest);
+  const auto [events, lost] = EventsAndLost(t.stderr_rest);
   ASSERT_GT(not_written, 0);
+  EXPECT_EQ(lost, 0);
   const uint64_t size = FileSize(log);
   ASSERT_GT(size, 64u);
   EXPECT_EQ((size - 64) % 48, 0u) << size;  // header + whole records
-  EXPECT_EQ(static_cast<int64_t>((size - 64) / 48) + not_written,
-            t.SummaryEvents());
+  EXPECT_EQ(static_cast<int64_t>((size - 64) / 48), written);
+  EXPECT_EQ(written + not_written, events);
   // And `sysstream decode` reads it to the end without error.
   SpawnOptions o;
   o.out_to_null = true;
