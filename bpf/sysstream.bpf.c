@@ -52,6 +52,13 @@ __u64 target_gen = 0;
 __u64 lost_pending = 0;
 __u64 follow_failed = 0;
 
+/* Target cgroups added while tracing (a container of a named pod that
+ * restarted has a new cgroup), at one of cgroup_levels: written by user
+ * space through the mapped .bss, id first and then the count, because by
+ * then it may have dropped the capabilities bpf() map updates need. */
+__u64 late_cgroups[SYSSTREAM_MAX_LATE_CGROUPS] = {};
+__u32 n_late_cgroups = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20); /* resized by user space before load */
@@ -325,15 +332,24 @@ static __always_inline __u64 ancestor_cgroup_id(__u32 level)
 /* Whether the current task is in a target cgroup or below one. */
 static __always_inline bool in_target_cgroup(void)
 {
+	__u32 i, j, n;
 	__u64 id;
-	__u32 i;
 
 	for (i = 0; i < SYSSTREAM_MAX_CGROUP_LEVELS; i++) {
 		if (i >= n_cgroup_levels)
 			break;
 		id = ancestor_cgroup_id(cgroup_levels[i]);
-		if (id && bpf_map_lookup_elem(&target_cgroups, &id))
+		if (!id)
+			continue;
+		if (bpf_map_lookup_elem(&target_cgroups, &id))
 			return true;
+		n = *(volatile __u32 *)&n_late_cgroups;
+		for (j = 0; j < SYSSTREAM_MAX_LATE_CGROUPS; j++) {
+			if (j >= n)
+				break;
+			if (late_cgroups[j] == id)
+				return true;
+		}
 	}
 	return false;
 }

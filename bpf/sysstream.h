@@ -77,6 +77,10 @@ struct sysstream_gap_event {
 /* Upper bound on target cgroups (--cgroup, --container, --pod). */
 #define SYSSTREAM_MAX_CGROUPS 1024
 
+/* Target cgroups added while tracing (a restarted container's new cgroup):
+ * kept in a global array, not a map (see late_cgroups). */
+#define SYSSTREAM_MAX_LATE_CGROUPS 16
+
 /* Upper bound on tracked processes (initial targets plus followed children). */
 #define SYSSTREAM_MAX_TARGETS 65536
 

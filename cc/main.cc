@@ -106,7 +106,9 @@ bool Waitable(const absl::Status& status) {
          !status.GetPayload(kNotWaitable).has_value();
 }
 
-absl::StatusOr<ContainerTargets> ResolveContainerTargets(const Options& opts) {
+// `quiet`: no note about the cgroup v1 fallback (when resolving again).
+absl::StatusOr<ContainerTargets> ResolveContainerTargets(const Options& opts,
+                                                         bool quiet = false) {
   ContainerTargets out;
   if (opts.containers.empty() && opts.pods.empty() && opts.cgroups.empty()) {
     return out;
@@ -153,7 +155,7 @@ absl::StatusOr<ContainerTargets> ResolveContainerTargets(const Options& opts) {
   }
   bool noted = false;
   auto note_v1 = [&](const std::string& what) {
-    if (noted) return;
+    if (noted || quiet) return;
     noted = true;
     std::fprintf(stderr,
                  "sysstream: no per-container cgroup v2 here (cgroup v1 or "
@@ -237,6 +239,36 @@ std::optional<absl::StatusOr<ContainerTargets>> ResolveOrWait(
     }
     t = ResolveContainerTargets(opts);
     if (!Waitable(t.status())) return t;
+  }
+}
+
+// Resolves the named containers, pods and cgroups again and traces the
+// cgroups that appeared since (a container that restarted, a service
+// started again): through the mapped .bss, as capabilities are gone by
+// now. Each one is said once on stderr, traced or not.
+void TraceNewCgroups(const Options& opts, Probe& probe,
+                     ContainerTargets* known, std::vector<uint64_t>* refused) {
+  absl::StatusOr<ContainerTargets> now =
+      ResolveContainerTargets(opts, /*quiet=*/true);
+  if (!now.ok()) return;  // e.g. none of the pod's containers runs just now
+  for (size_t i = 0; i < now->cgroups.size(); ++i) {
+    const ProbeCgroup& cg = now->cgroups[i];
+    auto same = [&](const ProbeCgroup& k) { return k.id == cg.id; };
+    if (std::any_of(known->cgroups.begin(), known->cgroups.end(), same) ||
+        std::find(refused->begin(), refused->end(), cg.id) != refused->end()) {
+      continue;
+    }
+    if (absl::Status s = probe.AddLateCgroup(cg); !s.ok()) {
+      refused->push_back(cg.id);
+      std::fprintf(stderr, "sysstream: not tracing new cgroup %s: %s\n",
+                   now->cgroup_dirs[i].c_str(),
+                   std::string(s.message()).c_str());
+      continue;
+    }
+    known->cgroups.push_back(cg);
+    known->cgroup_dirs.push_back(now->cgroup_dirs[i]);
+    std::fprintf(stderr, "sysstream: also tracing new cgroup %s\n",
+                 now->cgroup_dirs[i].c_str());
   }
 }
 
@@ -442,10 +474,13 @@ int Run(const Options& cli) {
   sopts.progress = !opts.verbose && !opts.quiet && isatty(STDERR_FILENO);
   // A cgroup lives on while its processes come and go: run until stopped.
   sopts.stop_when_targets_gone = !trace_all && !has_cgroups;
-  // ...until it is removed (its container or pod is gone), and no PID
-  // target is left.
+  // Once a second: the new cgroups of named containers that started again
+  // are traced too; when every traced cgroup is gone (its container or pod
+  // is) and no PID target is left, the stream stops.
+  std::vector<uint64_t> refused_cgroups;
   if (has_cgroups && !trace_all) {
-    sopts.cgroups_gone = [&ctargets] {
+    sopts.cgroups_gone = [&] {
+      TraceNewCgroups(opts, probe, &*ctargets, &refused_cgroups);
       return CgroupsGone(ctargets->cgroup_dirs, ctargets->cgroups);
     };
   }

@@ -636,9 +636,10 @@ Containers (each repeatable; combine freely with PIDs):
   A container with a cgroup v2 of its own (pure v2 hosts, and hybrid ones
   where runc gives it one) is traced by that cgroup, in the kernel, so
   processes started later (docker exec) are traced too; otherwise its
-  current processes and their children are traced (with a note). When every
-  traced cgroup has been removed (the container or pod is gone) and no PID
-  target is left, sysstream stops ("all targets exited").
+  current processes and their children are traced (with a note). Names
+  are resolved again every second: a container that restarted is traced in
+  its new cgroup; when every traced cgroup has been removed (the container
+  or pod is gone) and no PID target is left, sysstream stops.
   -e, --syscalls LIST   record only these syscalls: names or numbers,
                         comma-separated, e.g. "read,write,openat"
       --exclude LIST    record every syscall but these (e.g. "futex");

@@ -280,6 +280,29 @@ Probe::~Probe() {
   if (skel_ != nullptr) sysstream_bpf__destroy(skel_);
 }
 
+absl::Status Probe::AddLateCgroup(const ProbeCgroup& cgroup) {
+  bool known_level = false;
+  for (const ProbeCgroup& cg : options_.cgroups) {
+    known_level = known_level || cg.level == cgroup.level;
+  }
+  if (!known_level) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cgroup ", cgroup.id, " sits at depth ", cgroup.level,
+        ", where no target cgroup was when tracing started"));
+  }
+  const uint32_t n = __atomic_load_n(&skel_->bss->n_late_cgroups,
+                                     __ATOMIC_ACQUIRE);
+  if (n >= SYSSTREAM_MAX_LATE_CGROUPS) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "more than ", SYSSTREAM_MAX_LATE_CGROUPS,
+        " cgroups added while tracing"));
+  }
+  // The id before the count: the program reads the count first.
+  __atomic_store_n(&skel_->bss->late_cgroups[n], cgroup.id, __ATOMIC_RELAXED);
+  __atomic_store_n(&skel_->bss->n_late_cgroups, n + 1, __ATOMIC_RELEASE);
+  return absl::OkStatus();
+}
+
 absl::Status Probe::AddTargets(absl::Span<const uint32_t> pids,
                                bool wait_for_exec) {
   const uint32_t self = options_.self_pid;

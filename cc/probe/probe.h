@@ -72,6 +72,11 @@ class Probe {
   // command sysstream forked and holds before its execve).
   absl::Status AddTargets(absl::Span<const uint32_t> pids,
                           bool wait_for_exec = false);
+  // Adds a target cgroup while tracing (a restarted container's new cgroup)
+  // through the mapped .bss, with no bpf() call, so it works after the
+  // capabilities are dropped. Its depth must be one of the loaded targets'
+  // (FailedPrecondition otherwise); at most SYSSTREAM_MAX_LATE_CGROUPS.
+  absl::Status AddLateCgroup(const ProbeCgroup& cgroup);
   // Attaches all programs and creates the ring buffer reader. Records made
   // from now on wait in the ring until Drain().
   absl::Status Attach();

@@ -263,7 +263,9 @@ absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
     }
     if (options.cgroups_gone && now - last_cgroup_check >= absl::Seconds(1)) {
       last_cgroup_check = now;
-      if (probe.live_targets() <= 0 && options.cgroups_gone()) {
+      // Called every time: it also picks up new cgroups.
+      const bool cgroups_gone = options.cgroups_gone();
+      if (cgroups_gone && probe.live_targets() <= 0) {
         stats.targets_gone = true;
         stop = true;
       }

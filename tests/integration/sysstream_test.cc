@@ -53,6 +53,7 @@ using ::sysstream::harness::Tracer;
 using ::sysstream::harness::Wait;
 using ::sysstream::harness::WaitBlockedInRead;
 using ::sysstream::harness::WaitCpuTicks;
+using ::sysstream::harness::WaitStopped;
 using ::sysstream::harness::Workload;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -702,8 +703,11 @@ TEST(Cgroup, V2CgroupTracesItsProcessesIncludingLaterOnes) {
 }
 
 // --wait: the cgroup does not exist yet; sysstream waits (no log), traces
-// it once it appears, and stops by itself when it is removed.
-TEST(Cgroup, WaitTracesACgroupThatAppearsLaterAndStopsWhenItIsRemoved) {
+// it once it appears, traces it again when it is removed and made anew (a
+// restarted container or service: a new cgroup of the same name, taken up
+// after the capabilities are dropped), and stops by itself when it is
+// removed for good.
+TEST(Cgroup, WaitTracesACgroupThatAppearsLaterAgainAndStopsWhenItIsRemoved) {
   const std::string root = CgroupMountPoint(/*v2=*/true);
   if (root.empty()) GTEST_SKIP() << "no cgroup2 hierarchy mounted";
   const std::string dir = absl::StrCat(root, "/sysstream-wait-", getpid());
@@ -721,13 +725,29 @@ TEST(Cgroup, WaitTracesACgroupThatAppearsLaterAndStopsWhenItIsRemoved) {
   MoveToCgroup(dir, w.proc.pid);
   w.Go();
   EXPECT_EQ(w.Finish(), 0);
+  // The cgroup is made anew while sysstream is stopped, so that its
+  // once-a-second check cannot fall between the rmdir and the mkdir.
+  ASSERT_EQ(kill(t.pid, SIGSTOP), 0);
+  ASSERT_TRUE(WaitStopped(t.pid));
+  ASSERT_EQ(rmdir(dir.c_str()), 0) << strerror(errno);
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0) << strerror(errno);
+  ASSERT_EQ(kill(t.pid, SIGCONT), 0);
+  EXPECT_EQ(ReadLine(t.err, 10000),
+            absl::StrCat("sysstream: also tracing new cgroup ", dir));
+  Workload again = Workload::Start({"seq", "2"});
+  MoveToCgroup(dir, again.proc.pid);
+  again.Go();
+  EXPECT_EQ(again.Finish(), 0);
   ASSERT_EQ(rmdir(dir.c_str()), 0) << strerror(errno);
   // Checked once a second: the stop comes without a signal.
   const std::string rest = ReadAll(t.err);
   EXPECT_EQ(Wait(t.pid), 0) << rest;
   EXPECT_THAT(rest, HasSubstr("(all targets exited)"));
-  EXPECT_EQ(SyscallsOf(ParseLog(log), w.proc.pid),
+  const std::vector<RawRecord> records = ParseLog(log);
+  EXPECT_EQ(SyscallsOf(records, w.proc.pid),
             Concat(Repeat(kGetppid, 3), {kOpenat, kClose, kExitGroup}));
+  EXPECT_EQ(SyscallsOf(records, again.proc.pid),
+            Concat(Repeat(kGetppid, 2), {kOpenat, kClose, kExitGroup}));
 }
 
 // --wait ends cleanly on SIGTERM before anything appeared: exit 0, no log.

@@ -651,8 +651,10 @@ std::vector<uint32_t> CallsOf(const Log& log, pid_t pid) {
 // writes nothing; containerd's task state (config.json with the CRI
 // annotations, init.pid) then appears with the container's process in its
 // own cgroup; sysstream traces that cgroup in the kernel, including a
-// process that joins it later (kubectl exec), never one outside it, and
-// stops by itself when the cgroup is removed. "podns": the same with
+// process that joins it later (kubectl exec), never one outside it, the
+// container again after it restarts (a new cgroup of the same name, found
+// after the capabilities are dropped), and stops by itself when the
+// cgroup is removed. "podns": the same with
 // sysstream in a private cgroup namespace (Docker's default on cgroup v2),
 // where it must join the host's to see the pod's cgroups.
 Result ScenarioPod(const std::string& sysstream, bool private_cgroupns) {
@@ -743,6 +745,29 @@ Result ScenarioPod(const std::string& sysstream, bool private_cgroupns) {
   WriteFileMakingDirs(ctr_cg + "/cgroup.procs", std::to_string(later.pid) + "\n");
   for (Child* c : {&first, &later, &outside}) Go(*c);
   for (Child* c : {&first, &later, &outside}) Finish(*c, Now() + 30);
+  // The container restarts: a new cgroup of the same name, a new init
+  // process. sysstream is stopped meanwhile, so that its once-a-second
+  // check cannot fall between the rmdir and the mkdir.
+  kill(t.pid, SIGSTOP);
+  Child again = Spawn({g_self, "seq", "2"}, wo);
+  const bool restarted =
+      WaitBlockedInRead(again.pid, Now() + 30) && rmdir(ctr_cg.c_str()) == 0 &&
+      mkdir(ctr_cg.c_str(), 0755) == 0 &&
+      WriteFileMakingDirs(ctr_cg + "/cgroup.procs",
+                          std::to_string(again.pid) + "\n") &&
+      WriteFileMakingDirs(task + "/init.pid", std::to_string(again.pid));
+  kill(t.pid, SIGCONT);
+  if (!restarted || !WaitForLine(t, "sysstream: also tracing new cgroup", Now() + 30)) {
+    kill(again.pid, SIGKILL);
+    Finish(again, Now() + 5);
+    kill(t.pid, SIGKILL);
+    Finish(t, Now() + 10);
+    return Fail(restarted ? "the restarted container was not traced again"
+                          : "could not restart the container",
+                t);
+  }
+  Go(again);
+  Finish(again, Now() + 30);
   // The pod goes: its task state and its cgroups are removed.
   unlink((task + "/config.json").c_str());
   unlink((task + "/init.pid").c_str());
@@ -759,17 +784,22 @@ Result ScenarioPod(const std::string& sysstream, bool private_cgroupns) {
                                             kExitGroup};
   const std::vector<uint32_t> want_later = {kGetppid, kGetppid, kGetppid,
                                             kOpenat,  kClose,   kExitGroup};
+  const std::vector<uint32_t> want_again = {kGetppid, kGetppid, kOpenat,
+                                            kClose, kExitGroup};
   const std::vector<uint32_t> got_first = CallsOf(log, first.pid);
   const std::vector<uint32_t> got_later = CallsOf(log, later.pid);
+  const std::vector<uint32_t> got_again = CallsOf(log, again.pid);
   const size_t got_outside = CallsOf(log, outside.pid).size();
   const std::string detail =
       "records=" + std::to_string(log.records.size()) + " first=" +
-      Join(got_first) + " later=" + Join(got_later) +
-      " outside=" + std::to_string(got_outside);
+      Join(got_first) + " later=" + Join(got_later) + " restarted=" +
+      Join(got_again) + " outside=" + std::to_string(got_outside);
   if (got_first != want_first) return Fail("wrong calls of the container's process: " + detail, t);
   if (got_later != want_later) return Fail("wrong calls of the exec'd process: " + detail, t);
+  if (got_again != want_again) return Fail("wrong calls after the restart: " + detail, t);
   if (got_outside != 0) return Fail("a process outside the pod was traced: " + detail, t);
-  if (log.records.size() != want_first.size() + want_later.size())
+  if (log.records.size() !=
+      want_first.size() + want_later.size() + want_again.size())
     return Fail("foreign records: " + detail, t);
   return {true, detail};
 }
