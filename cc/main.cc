@@ -7,14 +7,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -242,36 +246,6 @@ std::optional<absl::StatusOr<ContainerTargets>> ResolveOrWait(
   }
 }
 
-// Resolves the named containers, pods and cgroups again and traces the
-// cgroups that appeared since (a container that restarted, a service
-// started again): through the mapped .bss, as capabilities are gone by
-// now. Each one is said once on stderr, traced or not.
-void TraceNewCgroups(const Options& opts, Probe& probe,
-                     ContainerTargets* known, std::vector<uint64_t>* refused) {
-  absl::StatusOr<ContainerTargets> now =
-      ResolveContainerTargets(opts, /*quiet=*/true);
-  if (!now.ok()) return;  // e.g. none of the pod's containers runs just now
-  for (size_t i = 0; i < now->cgroups.size(); ++i) {
-    const ProbeCgroup& cg = now->cgroups[i];
-    auto same = [&](const ProbeCgroup& k) { return k.id == cg.id; };
-    if (std::any_of(known->cgroups.begin(), known->cgroups.end(), same) ||
-        std::find(refused->begin(), refused->end(), cg.id) != refused->end()) {
-      continue;
-    }
-    if (absl::Status s = probe.AddLateCgroup(cg); !s.ok()) {
-      refused->push_back(cg.id);
-      std::fprintf(stderr, "sysstream: not tracing new cgroup %s: %s\n",
-                   now->cgroup_dirs[i].c_str(),
-                   std::string(s.message()).c_str());
-      continue;
-    }
-    known->cgroups.push_back(cg);
-    known->cgroup_dirs.push_back(now->cgroup_dirs[i]);
-    std::fprintf(stderr, "sysstream: also tracing new cgroup %s\n",
-                 now->cgroup_dirs[i].c_str());
-  }
-}
-
 // True once every cgroup in `dirs` is gone: removed, or replaced by a new
 // one of the same name (another inode: a restarted service or container).
 bool CgroupsGone(const std::vector<std::string>& dirs,
@@ -284,6 +258,102 @@ bool CgroupsGone(const std::vector<std::string>& dirs,
   }
   return true;
 }
+
+// Resolves the named containers, pods and cgroups again once a second, on
+// a thread of its own (a slow runtime, e.g. a Docker daemon that takes
+// seconds to answer, must not hold up draining the ring), and traces the
+// cgroups that appeared since (a container that restarted, a service
+// started again) through the mapped .bss: the capabilities are gone by
+// now. Each new cgroup is said once on stderr, traced or not.
+class CgroupWatcher {
+ public:
+  CgroupWatcher(const Options& opts, Probe& probe,
+                const ContainerTargets& known)
+      : opts_(opts), probe_(probe), known_(known), thread_([this] { Run(); }) {}
+  ~CgroupWatcher() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  CgroupWatcher(const CgroupWatcher&) = delete;
+  CgroupWatcher& operator=(const CgroupWatcher&) = delete;
+
+  // True once every traced cgroup is gone and a look at the runtime begun
+  // after that found no new one: a restart removes the old cgroup before
+  // the new one can be seen, which must not end the stream.
+  bool AllGone() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!CgroupsGone(known_.cgroup_dirs, known_.cgroups)) {
+      gone_at_ = 0;
+      return false;
+    }
+    if (gone_at_ == 0) {
+      gone_at_ = started_ + 1;  // the next look to begin
+      look_now_ = true;
+      wake_.notify_all();
+      return false;
+    }
+    return done_ >= gone_at_;
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      wake_.wait_for(lock, std::chrono::seconds(1),
+                     [this] { return stop_ || look_now_; });
+      if (stop_) return;
+      look_now_ = false;
+      const uint64_t look = ++started_;
+      lock.unlock();
+      absl::StatusOr<ContainerTargets> now =
+          ResolveContainerTargets(opts_, /*quiet=*/true);
+      lock.lock();
+      // Not ok: e.g. none of the pod's containers runs just now.
+      if (now.ok()) AddNew(*now);
+      done_ = look;
+    }
+  }
+
+  void AddNew(const ContainerTargets& now) {
+    for (size_t i = 0; i < now.cgroups.size(); ++i) {
+      const ProbeCgroup& cg = now.cgroups[i];
+      auto same = [&](const ProbeCgroup& k) { return k.id == cg.id; };
+      if (std::any_of(known_.cgroups.begin(), known_.cgroups.end(), same) ||
+          std::find(refused_.begin(), refused_.end(), cg.id) !=
+              refused_.end()) {
+        continue;
+      }
+      if (absl::Status s = probe_.AddLateCgroup(cg); !s.ok()) {
+        refused_.push_back(cg.id);
+        std::fprintf(stderr, "sysstream: not tracing new cgroup %s: %s\n",
+                     now.cgroup_dirs[i].c_str(),
+                     std::string(s.message()).c_str());
+        continue;
+      }
+      known_.cgroups.push_back(cg);
+      known_.cgroup_dirs.push_back(now.cgroup_dirs[i]);
+      std::fprintf(stderr, "sysstream: also tracing new cgroup %s\n",
+                   now.cgroup_dirs[i].c_str());
+    }
+  }
+
+  const Options& opts_;
+  Probe& probe_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  ContainerTargets known_;         // guarded by mu_
+  std::vector<uint64_t> refused_;  // guarded by mu_
+  bool stop_ = false;              // guarded by mu_
+  bool look_now_ = false;          // guarded by mu_
+  uint64_t started_ = 0;           // looks begun, guarded by mu_
+  uint64_t done_ = 0;              // the last look finished, guarded by mu_
+  uint64_t gone_at_ = 0;  // the look that must finish before "all gone"
+  std::thread thread_;    // last: starts once the members above exist
+};
 
 // Errors from loading and attaching BPF.
 int ProbeFailure(const absl::Status& status) {
@@ -477,12 +547,10 @@ int Run(const Options& cli) {
   // Once a second: the new cgroups of named containers that started again
   // are traced too; when every traced cgroup is gone (its container or pod
   // is) and no PID target is left, the stream stops.
-  std::vector<uint64_t> refused_cgroups;
+  std::optional<CgroupWatcher> watcher;
   if (has_cgroups && !trace_all) {
-    sopts.cgroups_gone = [&] {
-      TraceNewCgroups(opts, probe, &*ctargets, &refused_cgroups);
-      return CgroupsGone(ctargets->cgroup_dirs, ctargets->cgroups);
-    };
+    watcher.emplace(opts, probe, *ctargets);
+    sopts.cgroups_gone = [&watcher] { return watcher->AllGone(); };
   }
   absl::StatusOr<StreamStats> stats = RunStream(probe, **writer, sopts);
   if (!stats.ok()) return Fail(kInternal, stats.status());
