@@ -643,6 +643,19 @@ class DockerTest : public testutil::TempDirTest {
     c.docker_host = "unix://" + sock;
     return c;
   }
+
+  // FindContainer against a daemon that answers every request with `reply`
+  // (kSilent or kTrickle); `*took` is how long it took.
+  absl::Status FindAgainstStalledDaemon(const char* reply,
+                                        std::chrono::nanoseconds* took) {
+    FakeRoot root;
+    const std::string sock = dir_ + "/docker.sock";
+    FakeDocker docker(sock, [reply](const std::string&) { return reply; });
+    const auto start = std::chrono::steady_clock::now();
+    absl::StatusOr<Container> c = FindContainer("web", Config(root, sock));
+    *took = std::chrono::steady_clock::now() - start;
+    return c.status();
+  }
 };
 
 TEST_F(DockerTest, FoundByName) {
@@ -801,29 +814,21 @@ TEST_F(DockerTest, ServerErrorIsUnavailable) {
 }
 
 TEST_F(DockerTest, SilentDaemonIsUnavailableAfterTimeout) {
-  FakeRoot root;
-  const std::string sock = dir_ + "/docker.sock";
-  FakeDocker docker(sock,
-                    [](const std::string&) { return FakeDocker::kSilent; });
-  const auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<Container> c = FindContainer("web", Config(root, sock));
-  const auto took = std::chrono::steady_clock::now() - start;
-  EXPECT_EQ(c.status().code(), absl::StatusCode::kUnavailable) << c.status();
+  std::chrono::nanoseconds took;
+  const absl::Status s =
+      FindAgainstStalledDaemon(FakeDocker::kSilent, &took);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
   EXPECT_LT(took, std::chrono::seconds(15));
 }
 
 TEST_F(DockerTest, TricklingDaemonIsUnavailableAfterOneDeadline) {
   // A byte every 100 ms never lets a per-read timeout fire: the whole reply
   // has one deadline.
-  FakeRoot root;
-  const std::string sock = dir_ + "/docker.sock";
-  FakeDocker docker(sock,
-                    [](const std::string&) { return FakeDocker::kTrickle; });
-  const auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<Container> c = FindContainer("web", Config(root, sock));
-  const auto took = std::chrono::steady_clock::now() - start;
-  EXPECT_EQ(c.status().code(), absl::StatusCode::kUnavailable) << c.status();
-  EXPECT_THAT(Msg(c.status()), HasSubstr("no complete reply in 5s"));
+  std::chrono::nanoseconds took;
+  const absl::Status s =
+      FindAgainstStalledDaemon(FakeDocker::kTrickle, &took);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  EXPECT_THAT(Msg(s), HasSubstr("no complete reply in 5s"));
   EXPECT_LT(took, std::chrono::seconds(15));
 }
 
