@@ -263,9 +263,7 @@ absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
     }
     if (options.cgroups_gone && now - last_cgroup_check >= absl::Seconds(1)) {
       last_cgroup_check = now;
-      // Called every time: it also picks up new cgroups.
-      const bool cgroups_gone = options.cgroups_gone();
-      if (cgroups_gone && probe.live_targets() <= 0) {
+      if (probe.live_targets() <= 0 && options.cgroups_gone()) {
         stats.targets_gone = true;
         stop = true;
       }

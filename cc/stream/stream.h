@@ -29,9 +29,8 @@ struct StreamOptions {
   int verbose_fd = 1;
   bool progress = false;  // a one-line progress display on stderr
   bool stop_when_targets_gone = true;
-  // Called once a second when set (it may add targets): true stops the
-  // stream as "targets gone" once no PID target is live either (every
-  // cgroup target removed).
+  // Asked once a second, when set and no PID target is live: true stops
+  // the stream as "targets gone" (every cgroup target removed).
   std::function<bool()> cgroups_gone;
   absl::Duration drain_interval = absl::Milliseconds(50);
   absl::Duration flush_interval = absl::Milliseconds(250);
