@@ -51,6 +51,8 @@ __u64 target_gen = 0;
  * memory without a bpf() call (it may have dropped its capabilities). */
 __u64 lost_pending = 0;
 __u64 follow_failed = 0;
+/* --ret: return events the ring could not take (all CPUs). */
+__u64 lost_returns = 0;
 
 /* Target cgroups added while tracing (a container of a named pod that
  * restarted has a new cgroup), at one of cgroup_levels: written by user
@@ -97,6 +99,59 @@ struct {
 	__type(value, struct sysstream_cpu_state);
 } cpu_state SEC(".maps");
 
+/*
+ * A 2-bit state per thread id (enum thread_state), 32 threads to a word,
+ * spread so that consecutive tids (the threads of one process) fall in
+ * different cache lines: word = (tid mod L) * 8 + (tid / L) mod 8, field =
+ * tid / 8L, with L = 1 << thread_lines_shift lines, sized by user space to
+ * the kernel's pid_max (8L words). Only the thread itself changes its
+ * field (and its exit hook clears it), so an atomic add of (new - old)
+ * moves it without touching the other fields (BPF_XADD: Linux 5.10 too).
+ */
+enum thread_state {
+	THREAD_UNSEEN = 0,     /* no traced syscall event since attach */
+	THREAD_IDLE = 1,       /* seen; not in a recorded call */
+	THREAD_IN_CALL = 2,    /* in a call whose entry is in the ring */
+	THREAD_IN_LOST = 3,    /* in a call whose entry was lost (a gap) */
+};
+const volatile __u32 thread_lines_shift = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 8); /* 8 << thread_lines_shift, set by user space */
+	__type(key, __u32);
+	__type(value, __u64);
+} thread_state SEC(".maps");
+
+/* The word holding the current thread's state; *shift: where it is. */
+static __always_inline __u64 *thread_word(__u32 *shift)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 k = thread_lines_shift & 31, idx, field;
+
+	field = tid >> (k + 3);
+	if (field >= 32)
+		return NULL; /* beyond the pid_max seen at start */
+	idx = ((tid & ((1U << k) - 1)) << 3) | ((tid >> k) & 7);
+	*shift = field * 2;
+	return bpf_map_lookup_elem(&thread_state, &idx);
+}
+
+/* Sets the current thread's state; returns the one it replaces (UNSEEN if
+ * the tid is beyond the map). */
+static __always_inline __u32 thread_set(__u32 state)
+{
+	__u32 sh = 0, old;
+	__u64 *w = thread_word(&sh);
+
+	if (!w)
+		return THREAD_UNSEEN;
+	old = (*w >> sh) & 3;
+	if (old != state)
+		__sync_fetch_and_add(w, ((__u64)state - old) << sh);
+	return old;
+}
+
 /* The current task's tgid in sysstream's pid namespace, or 0 if invisible. */
 static __always_inline __u32 ns_tgid(void)
 {
@@ -107,8 +162,7 @@ static __always_inline __u32 ns_tgid(void)
 	return ns.tgid;
 }
 
-/* Reports earlier losses of this CPU in-band, before its next entry.
- * Returns false if even that did not fit. */
+/* Counts a lost entry (a call), reported in-band by a later gap marker. */
 static __always_inline void count_lost(struct sysstream_cpu_state *st)
 {
 	__sync_fetch_and_add(&st->lost, 1);
@@ -144,7 +198,8 @@ static __always_inline __u64 wakeup_flags(struct sysstream_cpu_state *st)
 	return BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline void emit(struct sysstream_cpu_state *st, __u64 value)
+/* Returns whether the record is in the ring (else it is counted lost). */
+static __always_inline bool emit(struct sysstream_cpu_state *st, __u64 value)
 {
 	struct sysstream_gap_record *pair;
 	__u64 *rec, n;
@@ -154,21 +209,22 @@ static __always_inline void emit(struct sysstream_cpu_state *st, __u64 value)
 		pair = bpf_ringbuf_reserve(&events, sizeof(*pair), 0);
 		if (!pair) {
 			count_lost(st);
-			return;
+			return false;
 		}
 		pair->gap = gap_marker(st, &n);
 		pair->record = value;
 		bpf_ringbuf_submit(pair, wakeup_flags(st));
 		gap_reported(st, n);
-		return;
+		return true;
 	}
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
 		count_lost(st);
-		return;
+		return false;
 	}
 	*rec = value;
 	bpf_ringbuf_submit(rec, wakeup_flags(st));
+	return true;
 }
 
 static __always_inline void fill_event(struct sysstream_event *ev, __u64 value,
@@ -192,7 +248,21 @@ static __always_inline void fill_event(struct sysstream_event *ev, __u64 value,
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 }
 
-static __always_inline void emit_event(struct sysstream_cpu_state *st,
+/* A lost entry is a lost call (a gap marker counts it); a lost return or
+ * thread-exit event is not, and is counted apart. */
+static __always_inline void count_lost_kind(struct sysstream_cpu_state *st,
+					    __u16 kind)
+{
+	if (kind == SYSSTREAM_EV_ENTER) {
+		count_lost(st);
+	} else if (kind == SYSSTREAM_EV_EXIT) {
+		__sync_fetch_and_add(&st->lost_ret, 1);
+		__sync_fetch_and_add(&lost_returns, 1);
+	}
+}
+
+/* Returns whether the event is in the ring (else it is counted lost). */
+static __always_inline bool emit_event(struct sysstream_cpu_state *st,
 				       __u64 value, __u16 kind, __s64 ret)
 {
 	struct sysstream_gap_event *pair;
@@ -202,22 +272,44 @@ static __always_inline void emit_event(struct sysstream_cpu_state *st,
 	if (st->lost) {
 		pair = bpf_ringbuf_reserve(&events, sizeof(*pair), 0);
 		if (!pair) {
-			count_lost(st);
-			return;
+			count_lost_kind(st, kind);
+			return false;
 		}
 		pair->gap = gap_marker(st, &n);
 		fill_event(&pair->event, value, kind, ret);
 		bpf_ringbuf_submit(pair, wakeup_flags(st));
 		gap_reported(st, n);
-		return;
+		return true;
 	}
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
-		count_lost(st);
-		return;
+		count_lost_kind(st, kind);
+		return false;
 	}
 	fill_event(ev, value, kind, ret);
 	bpf_ringbuf_submit(ev, wakeup_flags(st));
+	return true;
+}
+
+/* An entry (call) record, bare or rich as configured. */
+static __always_inline bool emit_entry(struct sysstream_cpu_state *st,
+				       __u64 value)
+{
+	if (rich_events)
+		return emit_event(st, value, SYSSTREAM_EV_ENTER, 0);
+	return emit(st, value);
+}
+
+/* An ia32 number below 2^30 keeps it with the compat bit; anything else
+ * that has bit 31 set (or an ia32 number >= 2^30) is marked out of range,
+ * so no 64-bit call can pass for an ia32 one (see sysstream.h). */
+static __always_inline __u32 mark_nr(__u32 nr, bool compat)
+{
+	if (compat && nr <= SYSSTREAM_NR_LOW_BITS)
+		return nr | SYSSTREAM_COMPAT_BIT;
+	if (compat || (nr & SYSSTREAM_COMPAT_BIT))
+		return SYSSTREAM_NR_OUT_OF_RANGE | (nr & SYSSTREAM_NR_LOW_BITS);
+	return nr;
 }
 
 /* The syscall number as the record carries it: ia32 calls are marked. */
@@ -240,11 +332,10 @@ static __always_inline __u32 record_nr(__u32 nr)
 			status = BPF_CORE_READ(task, thread_info.status);
 		}
 		/* TS_COMPAT: the task is in a 32-bit syscall. */
-		if (status & 0x0002)
-			return nr | SYSSTREAM_COMPAT_BIT;
+		return mark_nr(nr, status & 0x0002);
 	}
 #endif
-	return nr;
+	return mark_nr(nr, false);
 }
 
 /* A command held for its execve starts being traced with that execve. */
@@ -395,10 +486,9 @@ static __always_inline bool syscall_wanted(__u32 nr)
 		syscall_traced[nr & (SYSSTREAM_MAX_SYSCALLS - 1)]);
 }
 
-SEC("raw_tp/sys_enter")
-int handle_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+/* Records the entry of syscall `nr` by the current task, if traced. */
+static __always_inline int record_entry(__u32 nr)
 {
-	__u32 nr = (__u32)ctx->args[1];
 	struct sysstream_cpu_state *st;
 	__u32 zero = 0, pid;
 	bool wanted;
@@ -415,12 +505,17 @@ int handle_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	pid = traced_pid(st, nr);
 	if (!pid || !wanted)
 		return 0;
-	if (rich_events)
-		emit_event(st, ((__u64)pid << 32) | record_nr(nr),
-			   SYSSTREAM_EV_ENTER, 0);
+	if (emit_entry(st, ((__u64)pid << 32) | record_nr(nr)))
+		thread_set(THREAD_IN_CALL);
 	else
-		emit(st, ((__u64)pid << 32) | record_nr(nr));
+		thread_set(THREAD_IN_LOST);
 	return 0;
+}
+
+SEC("raw_tp/sys_enter")
+int handle_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	return record_entry((__u32)ctx->args[1]);
 }
 
 #if defined(__TARGET_ARCH_arm64)
@@ -434,35 +529,70 @@ struct pt_regs___sysstream {
 } __attribute__((preserve_access_index));
 #endif
 
-/* --ret: the return of every recorded syscall. */
+/* The syscall number in a task's saved user registers (-1 once the kernel
+ * or a tracer has cancelled it, e.g. in rt_sigreturn). */
+static __always_inline __u32 regs_nr(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return (__u32)BPF_CORE_READ(regs, orig_ax);
+#elif defined(__TARGET_ARCH_arm64)
+	struct pt_regs___sysstream *aregs = (void *)regs;
+
+	return (__u32)BPF_CORE_READ(aregs, syscallno);
+#else
+#error "syscall number not known for this architecture"
+#endif
+}
+
+/*
+ * Every syscall exit of a traced thread. Calls that seccomp denies
+ * (SECCOMP_RET_ERRNO, RET_TRAP, RET_TRACE skips, USER_NOTIF replies) or a
+ * ptrace tracer emulates (PTRACE_SYSEMU) never reach the sys_enter
+ * tracepoint, but their exit does: an exit of a thread seen before that is
+ * in no recorded call is such a call, and its record is written here. It
+ * keeps its place in kernel order: between that verdict and this exit the
+ * thread makes no other call. With --ret, also the return of every call
+ * whose entry is in the ring (a lost return is counted in lost_returns).
+ */
 SEC("raw_tp/sys_exit")
 int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 	struct sysstream_cpu_state *st;
-	__u32 zero = 0, pid, nr;
+	__s64 ret = (__s64)ctx->args[1];
+	__u32 zero = 0, pid, nr, was;
+	__u64 value;
 
-#if defined(__TARGET_ARCH_x86)
-	nr = (__u32)BPF_CORE_READ(regs, orig_ax);
-#elif defined(__TARGET_ARCH_arm64)
-	{
-		struct pt_regs___sysstream *aregs = (void *)regs;
-
-		nr = (__u32)BPF_CORE_READ(aregs, syscallno);
-	}
-#else
-#error "sys_exit: syscall number not known for this architecture"
-#endif
-	if (!syscall_wanted(nr))
-		return 0;
+	nr = regs_nr(regs);
 	st = bpf_map_lookup_elem(&cpu_state, &zero);
 	if (!st)
 		return 0;
 	pid = traced_pid(st, nr);
 	if (!pid)
 		return 0;
-	emit_event(st, ((__u64)pid << 32) | record_nr(nr), SYSSTREAM_EV_EXIT,
-		   (__s64)ctx->args[1]);
+	was = thread_set(THREAD_IDLE);
+	value = ((__u64)pid << 32) | record_nr(nr);
+	if (was == THREAD_IN_CALL) {
+		if (with_ret)
+			emit_event(st, value, SYSSTREAM_EV_EXIT, ret);
+		return 0;
+	}
+	if (was == THREAD_UNSEEN) {
+		/* A call begun before attach, or a new thread's return from
+		 * clone: not recorded. But an execve from another thread of
+		 * the process returns in this thread id (the exec'ing thread
+		 * takes the process id): its entry is in the ring. */
+		if (with_ret && ret == 0 && (nr == execve_nr || nr == execveat_nr))
+			emit_event(st, value, SYSSTREAM_EV_EXIT, ret);
+		return 0;
+	}
+	if (was == THREAD_IN_LOST || !syscall_wanted(nr))
+		return 0;
+	/* IDLE: the kernel skipped sys_enter. Record the call now. */
+	if (!emit_entry(st, value))
+		return 0;
+	if (with_ret)
+		emit_event(st, value, SYSSTREAM_EV_EXIT, ret);
 	return 0;
 }
 
@@ -488,11 +618,30 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+/* --ret: a traced thread is gone; runs in that thread. User space then
+ * forgets the call it was in (exit, exit_group, or killed while blocked). */
+static __always_inline void thread_exited(void)
+{
+	struct sysstream_cpu_state *st;
+	__u32 zero = 0, pid;
+
+	st = bpf_map_lookup_elem(&cpu_state, &zero);
+	if (!st)
+		return;
+	pid = traced_pid(st, 0);
+	if (!pid)
+		return;
+	emit_event(st, (__u64)pid << 32, SYSSTREAM_EV_THREAD_EXIT, 0);
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *task)
 {
 	__u32 tgid, pid;
 
+	thread_set(THREAD_UNSEEN);
+	if (with_ret)
+		thread_exited();
 	if (targ_all)
 		return 0;
 	/* Forget a process only when its last thread exits. */

@@ -9,8 +9,10 @@
  *     record = (pid << 32) | syscall_nr
  *
  * A record whose pid field is SYSSTREAM_GAP_PID is an in-band gap marker:
- * its low 32 bits count the records this CPU could not reserve (ring full)
- * since its previous marker. Records + marker counts = syscalls seen.
+ * its low 32 bits count the syscall entries this CPU could not reserve (ring
+ * full) since its previous marker. Entries recorded + marker counts =
+ * syscalls seen, with or without --ret: a lost return event is counted
+ * apart (sysstream_cpu_state.lost_ret), never in a marker.
  */
 #ifndef SYSSTREAM_BPF_SYSSTREAM_H_
 #define SYSSTREAM_BPF_SYSSTREAM_H_
@@ -31,6 +33,9 @@ enum sysstream_event_kind {
 	SYSSTREAM_EV_ENTER = 1, /* syscall entry */
 	SYSSTREAM_EV_EXIT = 2,  /* syscall return (--ret) */
 	SYSSTREAM_EV_GAP = 3,   /* only in bin logs: record is a gap marker */
+	/* --ret: a traced thread ended (sched_process_exit); the call it was
+	 * in, if any, never returns. Only in the ring, never in bin logs. */
+	SYSSTREAM_EV_THREAD_EXIT = 4,
 };
 
 struct sysstream_event {
@@ -59,9 +64,27 @@ struct sysstream_gap_event {
 	struct sysstream_event event;
 };
 
-/* In a record's syscall number: an ia32 (32-bit compat) syscall on x86_64,
- * numbered by the i386 table. */
+/*
+ * The low 32 bits of a record (its "syscall number" field) are one of:
+ *
+ *   0x00000000-0x7fffffff  a native syscall number, as the process passed it
+ *   0x80000000-0xbfffffff  an ia32 (32-bit compat) syscall on x86_64:
+ *                          SYSSTREAM_COMPAT_BIT | nr, nr from the i386 table
+ *   0xc0000000-0xffffffff  an out-of-range number: SYSSTREAM_NR_OUT_OF_RANGE
+ *                          | (nr & SYSSTREAM_NR_LOW_BITS), for a native
+ *                          number >= 2^31 (negative as the kernel's int: e.g.
+ *                          syscall(-1), syscall(0x80000027), or -1 set by a
+ *                          ptrace tracer) or an ia32 number >= 2^30. The low
+ *                          30 bits of what was passed are kept; the kernel
+ *                          ran no syscall for it (-ENOSYS, or a tracer's
+ *                          skip).
+ *
+ * So a 64-bit process can never produce a record that reads as an ia32
+ * call, and no real syscall number is ever near 2^30 on either arch.
+ */
 #define SYSSTREAM_COMPAT_BIT 0x80000000U
+#define SYSSTREAM_NR_OUT_OF_RANGE 0xc0000000U
+#define SYSSTREAM_NR_LOW_BITS 0x3fffffffU
 
 /* In a target_tgids value: the process is a command started by sysstream and
  * is not traced until its execve (the syscalls between fork and execve are
@@ -90,7 +113,9 @@ typedef __u64 sysstream_record;
 struct sysstream_cpu_state {
 	__u64 lost;           /* reservations failed, not yet reported in-band */
 	__u64 unsignaled;     /* records since this CPU last woke the consumer */
-	__u64 spare;          /* unused (keeps the layout) */
+	/* --ret: return events this CPU could not reserve. Not calls: gap
+	 * markers count lost entries (calls) only. */
+	__u64 lost_ret;
 	/* The last target seen on this CPU, to skip the hash lookup while one
 	 * process runs; valid while cache_gen equals the global generation. */
 	__u32 cache_tgid;

@@ -569,13 +569,17 @@ int Run(const Options& cli) {
   } else {
     why = "write error";
   }
+  // --ret: returns lost are calls recorded without their return value,
+  // not lost calls (events + lost = calls made).
+  const std::string returns_lost =
+      opts.ret ? absl::StrCat(stats->returns_lost, " returns lost, ") : "";
   if (stats->write_status.ok()) {
     std::fprintf(
-        stderr, "sysstream: %llu events written to %s, %llu lost, %.2f s (%s)\n",
+        stderr, "sysstream: %llu events written to %s, %llu lost, %s%.2f s (%s)\n",
         static_cast<unsigned long long>(stats->events),
         opts.log_path == "-" ? "standard output" : opts.log_path.c_str(),
-        static_cast<unsigned long long>(stats->lost), stats->seconds,
-        why.c_str());
+        static_cast<unsigned long long>(stats->lost), returns_lost.c_str(),
+        stats->seconds, why.c_str());
   } else {
     // Not all of them reached the log: the last line says how many did.
     std::fprintf(stderr, "sysstream: %llu events, %llu lost, %.2f s (%s)\n",

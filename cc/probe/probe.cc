@@ -93,8 +93,14 @@ absl::Status CheckBtf(const std::string& custom) {
   }
   btf* parsed = btf__parse(path.c_str(), nullptr);
   if (parsed == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("'", path, "' is not valid BTF: ", std::strerror(errno)));
+    // libbpf's own codes (LIBBPF_ERRNO__FORMAT = 4001, ...) mean nothing to
+    // strerror: say what the file is not.
+    const int err = errno;
+    return absl::FailedPreconditionError(absl::StrCat(
+        "'", path, "' is not valid BTF: ",
+        err >= 4000 || err == EINVAL || err == EPROTO
+            ? std::string("neither raw BTF nor an ELF file with a .BTF section")
+            : std::string(std::strerror(err))));
   }
   btf__free(parsed);
   return absl::OkStatus();
@@ -242,8 +248,30 @@ absl::StatusOr<std::unique_ptr<Probe>> Probe::Create(
   // Hooks that have nothing to do stay unloaded.
   bpf_program__set_autoload(skel->progs.handle_fork,
                             options.follow && !options.trace_all);
-  bpf_program__set_autoload(skel->progs.handle_exit, !options.trace_all);
-  bpf_program__set_autoload(skel->progs.handle_sys_exit, options.with_ret);
+  // sys_exit always: it records the calls whose sys_enter the kernel
+  // skipped (seccomp); the exit hook forgets each thread's state and, with
+  // --ret, tells the pairing that a thread is gone.
+  // Attach() attaches sys_enter last, itself.
+  bpf_program__set_autoattach(skel->progs.handle_sys_enter, false);
+  // Per-thread state for all thread ids below pid_max (2 bits each, 32 to a
+  // word, 8 words to a cache line): 1 MiB for the 64-bit maximum of 2^22.
+  {
+    uint64_t pid_max = 4194304;
+    if (FILE* f = std::fopen("/proc/sys/kernel/pid_max", "re")) {
+      unsigned long long v = 0;
+      if (std::fscanf(f, "%llu", &v) == 1 && v > 0) pid_max = v;
+      std::fclose(f);
+    }
+    uint32_t shift = 0;
+    while ((static_cast<uint64_t>(8 * 32) << shift) < pid_max && shift < 20) {
+      ++shift;
+    }
+    skel->rodata->thread_lines_shift = shift;
+    if (int err = bpf_map__set_max_entries(skel->maps.thread_state, 8u << shift);
+        err) {
+      return ErrnoStatus(-err, "size the thread state map");
+    }
+  }
 
   // Before 5.11 BPF memory counts against RLIMIT_MEMLOCK: raise it if we
   // may (libbpf tries too); without CAP_SYS_RESOURCE that fails, which is
@@ -330,8 +358,15 @@ absl::Status Probe::Attach() {
   ring_ = ring_buffer__new(bpf_map__fd(skel_->maps.events), OnRingRecord, this,
                            nullptr);
   if (ring_ == nullptr) return ErrnoStatus(errno, "create ring buffer reader");
+  // sys_exit (with --ret) and the sched hooks first, entries last: every
+  // entry recorded then has its return recorded too.
   if (int err = sysstream_bpf__attach(skel_); err) {
-    return ErrnoStatus(-err, "attach raw_tp/sys_enter and sched hooks");
+    return ErrnoStatus(-err, "attach raw_tp/sys_exit and sched hooks");
+  }
+  skel_->links.handle_sys_enter =
+      bpf_program__attach(skel_->progs.handle_sys_enter);
+  if (skel_->links.handle_sys_enter == nullptr) {
+    return ErrnoStatus(errno, "attach raw_tp/sys_enter");
   }
   return absl::OkStatus();
 }
@@ -375,6 +410,10 @@ int64_t Probe::live_targets() const {
 uint64_t Probe::TakeUnreportedLost() {
   // Called after Detach: nothing adds to it any more.
   return __atomic_exchange_n(&skel_->bss->lost_pending, 0, __ATOMIC_SEQ_CST);
+}
+
+uint64_t Probe::returns_lost() const {
+  return __atomic_load_n(&skel_->bss->lost_returns, __ATOMIC_SEQ_CST);
 }
 
 uint64_t Probe::follow_failed() const {

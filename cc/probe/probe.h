@@ -95,6 +95,9 @@ class Probe {
   // Records lost but not yet reported in-band (summed over CPUs); resets them.
   uint64_t TakeUnreportedLost();
   uint64_t follow_failed() const;
+  // --ret: return events the ring could not take (not calls: those are in
+  // the gap markers).
+  uint64_t returns_lost() const;
 
  private:
   Probe() = default;

@@ -6,37 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cc/sink/raw_format.h"
+#include "cc/syscalls/errno_names.h"
 
 namespace sysstream {
 namespace {
-
-// errno names for the values syscalls commonly return.
-const char* ErrnoName(int64_t err) {
-  static constexpr const char* kNames[] = {
-      nullptr,   "EPERM",  "ENOENT",  "ESRCH",   "EINTR",  "EIO",
-      "ENXIO",   "E2BIG",  "ENOEXEC", "EBADF",   "ECHILD", "EAGAIN",
-      "ENOMEM",  "EACCES", "EFAULT",  "ENOTBLK", "EBUSY",  "EEXIST",
-      "EXDEV",   "ENODEV", "ENOTDIR", "EISDIR",  "EINVAL", "ENFILE",
-      "EMFILE",  "ENOTTY", "ETXTBSY", "EFBIG",   "ENOSPC", "ESPIPE",
-      "EROFS",   "EMLINK", "EPIPE",   "EDOM",    "ERANGE"};
-  if (err > 0 && err < static_cast<int64_t>(sizeof(kNames) / sizeof(*kNames))) {
-    return kNames[err];
-  }
-  switch (err) {
-    case 38:
-      return "ENOSYS";
-    case 110:
-      return "ETIMEDOUT";
-    case 111:
-      return "ECONNREFUSED";
-    case 115:
-      return "EINPROGRESS";
-    case 512:
-      return "ERESTARTSYS";
-    default:
-      return nullptr;
-  }
-}
 
 // Linux returns -errno for errors in [-4095, -1].
 bool IsError(int64_t ret) { return ret < 0 && ret >= -4095; }
@@ -80,13 +53,24 @@ Event EventFromRecord(uint64_t record) {
     return e;
   }
   e.pid = RecordPid(record);
-  uint32_t nr = RecordSyscall(record);
-  e.compat = (nr & kCompatBit) != 0;
-  e.nr = nr & ~kCompatBit;
+  const uint32_t nr = RecordSyscall(record);
+  if ((nr & kOutOfRangeBits) == kOutOfRangeBits) {
+    e.out_of_range = true;
+    e.nr = nr & kNrLowBits;
+  } else {
+    e.compat = (nr & kCompatBit) != 0;
+    e.nr = nr & ~kCompatBit;
+  }
   return e;
 }
 
+uint32_t RecordNumber(const Event& e) {
+  if (e.out_of_range) return kOutOfRangeBits | (e.nr & kNrLowBits);
+  return e.compat ? (kCompatBit | e.nr) : e.nr;
+}
+
 std::string SyscallLabel(const Event& e, Arch arch) {
+  if (e.out_of_range) return "out_of_range";
   if (e.compat) {
     absl::string_view name = SyscallName(Arch::kI386, e.nr);
     return name.empty() ? absl::StrCat("ia32:syscall_", e.nr)
@@ -111,9 +95,11 @@ std::string FormatText(const Event& e, Arch arch) {
   if (e.ret) {
     absl::StrAppend(&out, " = ", *e.ret);
     if (IsError(*e.ret)) {
-      const char* name = ErrnoName(-*e.ret);
-      if (name) absl::StrAppend(&out, " ", name);
+      absl::string_view name = ErrnoName(-*e.ret);
+      if (!name.empty()) absl::StrAppend(&out, " ", name);
     }
+  } else if (e.return_lost) {
+    absl::StrAppend(&out, " = ? (return lost)");
   }
   if (e.duration_ns) {
     absl::StrAppend(&out, absl::StrFormat(" <%d.%06d>", *e.duration_ns / 1000000000,
@@ -127,18 +113,22 @@ std::string FormatJson(const Event& e, Arch arch) {
   std::string out = absl::StrCat("{\"pid\":", e.pid, ",\"nr\":", e.nr,
                                  ",\"syscall\":\"", SyscallLabel(e, arch), "\"");
   if (e.compat) absl::StrAppend(&out, ",\"compat\":true");
+  if (e.out_of_range) absl::StrAppend(&out, ",\"out_of_range\":true");
   if (e.ts_ns) absl::StrAppend(&out, ",\"ts_ns\":", *e.ts_ns);
   if (e.tid) absl::StrAppend(&out, ",\"tid\":", *e.tid);
   if (e.comm) absl::StrAppend(&out, ",\"comm\":\"", JsonEscape(*e.comm), "\"");
   if (e.ret) {
     absl::StrAppend(&out, ",\"ret\":", *e.ret);
     if (IsError(*e.ret)) {
-      const char* name = ErrnoName(-*e.ret);
+      absl::string_view name = ErrnoName(-*e.ret);
       absl::StrAppend(&out, ",\"errno\":\"",
-                      name ? name : absl::StrCat("E", -*e.ret), "\"");
+                      name.empty() ? absl::StrCat("E", -*e.ret)
+                                   : std::string(name),
+                      "\"");
     }
   }
   if (e.duration_ns) absl::StrAppend(&out, ",\"duration_ns\":", *e.duration_ns);
+  if (e.return_lost) absl::StrAppend(&out, ",\"ret_lost\":true");
   out += "}";
   return out;
 }

@@ -6,6 +6,22 @@
 #include <vector>
 
 namespace sysstream {
+namespace {
+
+constexpr uint32_t kNoNr = 0xffffffffU;
+
+uint32_t NumberOr(Arch arch, absl::string_view name) {
+  return SyscallNumber(arch, name).value_or(kNoNr);
+}
+
+// The kernel cancels the number of a call in flight (-1) when it restores
+// user registers (rt_sigreturn, sigreturn) or a tracer skips the call: the
+// return then carries out-of-range -1 instead of the entry's number.
+bool CancelledNumber(uint32_t record_nr) {
+  return record_nr == (kOutOfRangeBits | kNrLowBits);
+}
+
+}  // namespace
 
 Event EventFromWire(const sysstream_event& ev, uint32_t fields) {
   Event e = EventFromRecord(ev.record);
@@ -15,6 +31,46 @@ Event EventFromWire(const sysstream_event& ev, uint32_t fields) {
     e.comm = std::string(ev.comm, strnlen(ev.comm, sizeof(ev.comm)));
   }
   return e;
+}
+
+EventPairer::EventPairer(uint32_t fields,
+                         std::function<void(const Event&)> out, Arch arch)
+    : fields_(fields), out_(std::move(out)) {
+  // [0]: the log's own architecture, [1]: ia32 compat calls.
+  const Arch arches[2] = {arch, Arch::kI386};
+  for (int i = 0; i < 2; ++i) {
+    exit_nr_[i] = NumberOr(arches[i], "exit");
+    exit_group_nr_[i] = NumberOr(arches[i], "exit_group");
+    execve_nr_[i] = NumberOr(arches[i], "execve");
+    execveat_nr_[i] = NumberOr(arches[i], "execveat");
+  }
+}
+
+bool EventPairer::NeverReturns(const Event& e) const {
+  if (e.out_of_range) return false;
+  const int i = e.compat ? 1 : 0;
+  return e.nr == exit_nr_[i] || e.nr == exit_group_nr_[i];
+}
+
+bool EventPairer::IsExecve(const Event& e) const {
+  if (e.out_of_range) return false;
+  const int i = e.compat ? 1 : 0;
+  return e.nr == execve_nr_[i] || e.nr == execveat_nr_[i];
+}
+
+void EventPairer::Give(Pending p, bool return_lost) {
+  p.event.return_lost = return_lost;
+  out_(p.event);
+}
+
+void EventPairer::PruneOldest() {
+  auto oldest = pending_.begin();
+  for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+    if (it->second.seq < oldest->second.seq) oldest = it;
+  }
+  Pending p = std::move(oldest->second);
+  pending_.erase(oldest);
+  Give(std::move(p), /*return_lost=*/false);
 }
 
 void EventPairer::Add(const sysstream_event& ev) {
@@ -29,25 +85,55 @@ void EventPairer::Add(const sysstream_event& ev) {
   if (ev.kind == SYSSTREAM_EV_ENTER) {
     auto it = pending_.find(ev.tid);
     if (it != pending_.end()) {
-      // Its return never came (execve that replaced the thread, a lost
-      // event): show it without one.
-      out_(it->second.event);
+      // A thread enters a call only after the previous one returned: that
+      // return event was lost.
+      Pending p = std::move(it->second);
       pending_.erase(it);
+      Give(std::move(p), /*return_lost=*/true);
     }
-    pending_[ev.tid] = {EventFromWire(ev, fields_), ev.ts_ns, seq_++};
+    Event e = EventFromWire(ev, fields_);
+    if (NeverReturns(e)) {
+      out_(e);
+      return;
+    }
+    if (pending_.size() >= kMaxPending) PruneOldest();
+    pending_[ev.tid] = {std::move(e), ev.ts_ns, seq_++};
+    return;
+  }
+  if (ev.kind == SYSSTREAM_EV_THREAD_EXIT) {
+    auto it = pending_.find(ev.tid);
+    if (it == pending_.end()) return;
+    Pending p = std::move(it->second);
+    pending_.erase(it);
+    Give(std::move(p), /*return_lost=*/false);
     return;
   }
   if (ev.kind != SYSSTREAM_EV_EXIT) return;
+  const Event ret = EventFromRecord(ev.record);
   auto it = pending_.find(ev.tid);
-  if (it == pending_.end()) return;  // entered before tracing started
-  Event e = it->second.event;
-  if (e.nr == (static_cast<uint32_t>(ev.record) & ~kCompatBit)) {
-    e.ret = ev.ret;
-    e.duration_ns =
-        ev.ts_ns >= it->second.ts_ns ? ev.ts_ns - it->second.ts_ns : 0;
+  if (it == pending_.end() && IsExecve(ret) && ev.ret == 0) {
+    // An execve from another thread of this process returns here, in the
+    // thread whose id is the process id.
+    for (auto p = pending_.begin(); p != pending_.end(); ++p) {
+      if (p->second.event.pid == ret.pid && IsExecve(p->second.event)) {
+        it = p;
+        break;
+      }
+    }
   }
+  if (it == pending_.end()) return;  // entered before tracing started
+  Pending p = std::move(it->second);
   pending_.erase(it);
-  out_(e);
+  const uint32_t ret_nr = static_cast<uint32_t>(ev.record);
+  if (RecordNumber(p.event) != ret_nr && !CancelledNumber(ret_nr)) {
+    // The return of a call whose entry was lost: the pending call's own
+    // return came before it and was lost too.
+    Give(std::move(p), /*return_lost=*/true);
+    return;
+  }
+  p.event.ret = ev.ret;
+  p.event.duration_ns = ev.ts_ns >= p.ts_ns ? ev.ts_ns - p.ts_ns : 0;
+  Give(std::move(p), /*return_lost=*/false);
 }
 
 void EventPairer::Gap(uint64_t lost) {
@@ -58,11 +144,11 @@ void EventPairer::Gap(uint64_t lost) {
 
 void EventPairer::Flush() {
   std::vector<Pending> rest;
-  for (auto& [tid, p] : pending_) rest.push_back(p);
+  for (auto& [tid, p] : pending_) rest.push_back(std::move(p));
   pending_.clear();
   std::sort(rest.begin(), rest.end(),
             [](const Pending& a, const Pending& b) { return a.seq < b.seq; });
-  for (const Pending& p : rest) out_(p.event);
+  for (Pending& p : rest) Give(std::move(p), /*return_lost=*/false);
 }
 
 }  // namespace sysstream

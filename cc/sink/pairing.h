@@ -12,24 +12,39 @@
 #include "bpf/sysstream.h"
 #include "cc/sink/bin_format.h"
 #include "cc/sink/event.h"
+#include "cc/syscalls/syscalls.h"
 
 namespace sysstream {
 
 // The Event for an entry, with the fields named in `fields` (BinFields).
 Event EventFromWire(const sysstream_event& ev, uint32_t fields);
 
+// With --ret, every entry gives exactly one Event, whatever happens to its
+// return:
+//   - at its return event, with ret and duration (rt_sigreturn: the value
+//     the kernel restored into the return register, as strace shows it);
+//   - at once, without ret, for exit and exit_group (they never return);
+//   - without ret and marked return_lost when the thread's next entry
+//     comes first (its return event was lost: ring full);
+//   - without ret when the thread ends (SYSSTREAM_EV_THREAD_EXIT: it was
+//     killed in the call, or its process exec'd from another thread);
+//   - an execve from a thread other than the main one returns in the main
+//     thread's id (the kernel gives the exec'ing thread the process id):
+//     paired by process;
+//   - at Flush() (stop), calls still in progress, in entry order.
+// At most kMaxPending calls wait for their return; beyond that the oldest
+// is given out without one (threads whose exit event was lost).
 class EventPairer {
  public:
-  // `out` receives finished events: at entry without kBinRet; at return
-  // (with ret and duration) with it, or unfinished (no ret) by Flush().
-  EventPairer(uint32_t fields, std::function<void(const Event&)> out)
-      : fields_(fields), out_(std::move(out)) {}
+  static constexpr size_t kMaxPending = 1 << 16;
+
+  EventPairer(uint32_t fields, std::function<void(const Event&)> out,
+              Arch arch = HostArch());
 
   void Add(const sysstream_event& ev);
   void Gap(uint64_t lost);
-  // Calls that never returned (exit_group, or still blocked at stop), in
-  // the order they were entered.
   void Flush();
+  size_t pending() const { return pending_.size(); }
 
  private:
   struct Pending {
@@ -37,8 +52,14 @@ class EventPairer {
     uint64_t ts_ns;
     uint64_t seq;
   };
+  bool NeverReturns(const Event& e) const;
+  bool IsExecve(const Event& e) const;
+  void Give(Pending p, bool return_lost);
+  void PruneOldest();
+
   const uint32_t fields_;
   std::function<void(const Event&)> out_;
+  uint32_t exit_nr_[2], exit_group_nr_[2], execve_nr_[2], execveat_nr_[2];
   absl::flat_hash_map<uint32_t, Pending> pending_;  // by tid
   uint64_t seq_ = 0;
 };

@@ -14,11 +14,14 @@ void SyscallSummary::Add(const Event& e) {
     lost_ += e.lost;
     return;
   }
-  const uint64_t key = (static_cast<uint64_t>(e.pid) << 32) | e.nr |
-                       (e.compat ? kCompatBit : 0);
+  const uint64_t key = (static_cast<uint64_t>(e.pid) << 32) | RecordNumber(e);
   Row& row = rows_[key];
   ++row.calls;
   ++calls_;
+  if (e.return_lost) {
+    has_ret_ = true;
+    ++returns_lost_;
+  }
   if (e.ret) {
     has_ret_ = true;
     if (*e.ret < 0 && *e.ret >= -4095) ++row.errors;
@@ -55,6 +58,11 @@ std::string SyscallSummary::Table(Arch arch) const {
                                         calls_));
   absl::StrAppend(&out, absl::StrFormat("%10s  %-24s %12d\n", "", "lost",
                                         lost_));
+  // Calls counted in "total" whose return value is unknown: not lost calls.
+  if (has_ret_) {
+    absl::StrAppend(&out, absl::StrFormat("%10s  %-24s %12d\n", "",
+                                          "returns lost", returns_lost_));
+  }
   return out;
 }
 

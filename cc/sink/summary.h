@@ -16,10 +16,12 @@ class SyscallSummary {
  public:
   void Add(const Event& e);
   // The table, one row per (pid, syscall), pids ascending and calls
-  // descending within a pid, then totals and the records lost.
+  // descending within a pid, then totals, the calls lost and (with --ret)
+  // the calls whose return was lost.
   std::string Table(Arch arch) const;
   uint64_t calls() const { return calls_; }
   uint64_t lost() const { return lost_; }
+  uint64_t returns_lost() const { return returns_lost_; }
 
  private:
   struct Row {
@@ -30,6 +32,7 @@ class SyscallSummary {
   absl::flat_hash_map<uint64_t, Row> rows_;  // key: pid << 32 | nr | compat
   uint64_t calls_ = 0;
   uint64_t lost_ = 0;
+  uint64_t returns_lost_ = 0;  // --ret: calls whose return event was lost
   bool has_ret_ = false;
   bool has_time_ = false;
 };

@@ -104,14 +104,17 @@ class LogSink : public RecordSink {
     }
   }
 
-  // A rich event: entries count as events; returns complete them.
+  // A rich event: entries count as events (calls); returns complete them;
+  // a thread's end only tells the pairing (never written to a log).
   void OnEvent(const sysstream_event& ev) override {
     if (ev.kind == SYSSTREAM_EV_ENTER) {
       ++events_;
       Verbose(ev.record);
       if (format_ == LogFormat::kRaw) WriteRaw(ev.record);
     }
-    if (format_ == LogFormat::kBin) WriteBin(ev);
+    if (format_ == LogFormat::kBin && ev.kind != SYSSTREAM_EV_THREAD_EXIT) {
+      WriteBin(ev);
+    }
     if (wants_events_) pairer_.Add(ev);
   }
 
@@ -307,6 +310,7 @@ absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
   if (progress_shown) WriteAll(2, "\r\033[K");
   stats.events = sink.events();
   stats.lost = sink.lost();
+  stats.returns_lost = probe.returns_lost();
   stats.gap_markers = sink.gap_markers();
   stats.seconds = absl::ToDoubleSeconds(absl::Now() - start);
   return stats;

@@ -39,7 +39,9 @@ struct StreamOptions {
 
 struct StreamStats {
   uint64_t events = 0;       // syscall records taken from the ring
-  uint64_t lost = 0;         // records the kernel could not reserve
+  // Calls: events recorded + lost = calls made, with or without --ret.
+  uint64_t lost = 0;         // calls (entries) the kernel could not reserve
+  uint64_t returns_lost = 0;  // --ret: return events it could not reserve
   uint64_t gap_markers = 0;  // in-band markers written
   double seconds = 0;
   int stop_signal = 0;        // the signal that stopped us, if any
