@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cc/sink/event.h"
 
+#include <utility>
+
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace sysstream {
@@ -67,6 +70,61 @@ TEST(Event, RichFields) {
   e.ret = 3;
   EXPECT_NE(FormatJson(e, Arch::kX86_64).find(R"("ret":3,"duration_ns")"),
             std::string::npos);
+}
+
+// Issue 11 §2.8: a 64-bit process passing a number with bit 31 set (the
+// kernel runs nothing: -ENOSYS) was shown as an ia32 call. The kernel side
+// now marks such numbers out of range (bits 31 and 30, low 30 bits kept).
+TEST(Event, OutOfRangeNumbersAreNeverCompatCalls) {
+  // syscall(0x80000027) from a 64-bit process, as the kernel records it.
+  Event forged = EventFromRecord((uint64_t{5} << 32) | 0xc0000027U);
+  EXPECT_FALSE(forged.compat);
+  EXPECT_TRUE(forged.out_of_range);
+  EXPECT_EQ(forged.nr, 0x27u);
+  EXPECT_EQ(FormatText(forged, Arch::kX86_64), "5 out_of_range(39)");
+  EXPECT_EQ(FormatJson(forged, Arch::kX86_64),
+            R"({"pid":5,"nr":39,"syscall":"out_of_range","out_of_range":true})");
+  EXPECT_EQ(RecordNumber(forged), 0xc0000027U);
+  // syscall(-1).
+  Event minus_one = EventFromRecord((uint64_t{5} << 32) | 0xffffffffU);
+  EXPECT_TRUE(minus_one.out_of_range);
+  EXPECT_FALSE(minus_one.compat);
+  EXPECT_EQ(FormatText(minus_one, Arch::kX86_64),
+            "5 out_of_range(1073741823)");
+  // The largest ia32 number still reads as one.
+  Event compat = EventFromRecord((uint64_t{5} << 32) | 0xbfffffffU);
+  EXPECT_TRUE(compat.compat);
+  EXPECT_FALSE(compat.out_of_range);
+  EXPECT_EQ(RecordNumber(compat), 0xbfffffffU);
+}
+
+// Issue 11 §3: these printed as E39/E97/E61/E514.
+TEST(Event, ErrnoNamesComeFromTheGeneratedTable) {
+  Event e = EventFromRecord((uint64_t{100} << 32) | 84);  // rmdir
+  const std::pair<int, const char*> cases[] = {
+      {39, "ENOTEMPTY"}, {97, "EAFNOSUPPORT"}, {61, "ENODATA"},
+      {514, "ERESTARTNOHAND"}, {512, "ERESTARTSYS"}, {1, "EPERM"},
+      {133, "EHWPOISON"}, {11, "EAGAIN"}, {35, "EDEADLK"}};
+  for (const auto& [err, name] : cases) {
+    e.ret = -err;
+    EXPECT_EQ(FormatText(e, Arch::kX86_64),
+              absl::StrCat("100 rmdir(84) = -", err, " ", name));
+    EXPECT_EQ(FormatJson(e, Arch::kX86_64),
+              absl::StrCat(R"({"pid":100,"nr":84,"syscall":"rmdir","ret":-)",
+                           err, R"(,"errno":")", name, "\"}"));
+  }
+  e.ret = -520;  // unused by the kernel
+  EXPECT_EQ(FormatText(e, Arch::kX86_64), "100 rmdir(84) = -520");
+  EXPECT_EQ(FormatJson(e, Arch::kX86_64),
+            R"({"pid":100,"nr":84,"syscall":"rmdir","ret":-520,"errno":"E520"})");
+}
+
+TEST(Event, ReturnLostIsMarked) {
+  Event e = EventFromRecord((uint64_t{100} << 32) | 110);
+  e.return_lost = true;
+  EXPECT_EQ(FormatText(e, Arch::kX86_64), "100 getppid(110) = ? (return lost)");
+  EXPECT_EQ(FormatJson(e, Arch::kX86_64),
+            R"({"pid":100,"nr":110,"syscall":"getppid","ret_lost":true})");
 }
 
 }  // namespace
