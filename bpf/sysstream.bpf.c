@@ -619,8 +619,10 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 }
 
 /* --ret: a traced thread is gone; runs in that thread. User space then
- * forgets the call it was in (exit, exit_group, or killed while blocked). */
-static __always_inline void thread_exited(void)
+ * forgets the call it was in: `in_call` says the thread never returned
+ * from it (exit, exit_group, killed while blocked); else the call's return
+ * event was lost. */
+static __always_inline void thread_exited(bool in_call)
 {
 	struct sysstream_cpu_state *st;
 	__u32 zero = 0, pid;
@@ -631,17 +633,17 @@ static __always_inline void thread_exited(void)
 	pid = traced_pid(st, 0);
 	if (!pid)
 		return;
-	emit_event(st, (__u64)pid << 32, SYSSTREAM_EV_THREAD_EXIT, 0);
+	emit_event(st, (__u64)pid << 32, SYSSTREAM_EV_THREAD_EXIT, in_call);
 }
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *task)
 {
-	__u32 tgid, pid;
+	__u32 tgid, pid, was;
 
-	thread_set(THREAD_UNSEEN);
+	was = thread_set(THREAD_UNSEEN);
 	if (with_ret)
-		thread_exited();
+		thread_exited(was == THREAD_IN_CALL);
 	if (targ_all)
 		return 0;
 	/* Forget a process only when its last thread exits. */

@@ -33,8 +33,10 @@ enum sysstream_event_kind {
 	SYSSTREAM_EV_ENTER = 1, /* syscall entry */
 	SYSSTREAM_EV_EXIT = 2,  /* syscall return (--ret) */
 	SYSSTREAM_EV_GAP = 3,   /* only in bin logs: record is a gap marker */
-	/* --ret: a traced thread ended (sched_process_exit); the call it was
-	 * in, if any, never returns. Only in the ring, never in bin logs. */
+	/* --ret: a traced thread ended (sched_process_exit). ret is 1 if it
+	 * was inside a recorded call (which never returns), 0 if not (so a
+	 * call of it still waiting for its return lost that return event).
+	 * Only in the ring, never in bin logs. */
 	SYSSTREAM_EV_THREAD_EXIT = 4,
 };
 

@@ -253,6 +253,11 @@ absl::StatusOr<std::unique_ptr<Probe>> Probe::Create(
   // --ret, tells the pairing that a thread is gone.
   // Attach() attaches sys_enter last, itself.
   bpf_program__set_autoattach(skel->progs.handle_sys_enter, false);
+  // tools/bench/seccomp.sh only: the cost of the sys_exit hook, measured
+  // against the same binary without it (then denied calls go unrecorded).
+  if (!options.with_ret && std::getenv("SYSSTREAM_BENCH_NO_EXIT_HOOK")) {
+    bpf_program__set_autoload(skel->progs.handle_sys_exit, false);
+  }
   // Per-thread state for all thread ids below pid_max (2 bits each, 32 to a
   // word, 8 words to a cache line): 1 MiB for the 64-bit maximum of 2^22.
   {

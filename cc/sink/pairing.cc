@@ -60,6 +60,7 @@ bool EventPairer::IsExecve(const Event& e) const {
 
 void EventPairer::Give(Pending p, bool return_lost) {
   p.event.return_lost = return_lost;
+  if (return_lost) ++marked_lost_;
   out_(p.event);
 }
 
@@ -105,7 +106,8 @@ void EventPairer::Add(const sysstream_event& ev) {
     if (it == pending_.end()) return;
     Pending p = std::move(it->second);
     pending_.erase(it);
-    Give(std::move(p), /*return_lost=*/false);
+    // Not in a call when it ended: the return of this one was lost.
+    Give(std::move(p), /*return_lost=*/ev.ret == 0);
     return;
   }
   if (ev.kind != SYSSTREAM_EV_EXIT) return;
@@ -142,13 +144,16 @@ void EventPairer::Gap(uint64_t lost) {
   out_(e);
 }
 
-void EventPairer::Flush() {
+void EventPairer::Flush(std::optional<uint64_t> returns_lost) {
+  const bool all_lost = returns_lost.has_value() && !pending_.empty() &&
+                        *returns_lost >= marked_lost_ &&
+                        *returns_lost - marked_lost_ == pending_.size();
   std::vector<Pending> rest;
   for (auto& [tid, p] : pending_) rest.push_back(std::move(p));
   pending_.clear();
   std::sort(rest.begin(), rest.end(),
             [](const Pending& a, const Pending& b) { return a.seq < b.seq; });
-  for (Pending& p : rest) Give(std::move(p), /*return_lost=*/false);
+  for (Pending& p : rest) Give(std::move(p), all_lost);
 }
 
 }  // namespace sysstream

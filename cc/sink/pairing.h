@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "bpf/sysstream.h"
@@ -26,12 +27,16 @@ Event EventFromWire(const sysstream_event& ev, uint32_t fields);
 //   - at once, without ret, for exit and exit_group (they never return);
 //   - without ret and marked return_lost when the thread's next entry
 //     comes first (its return event was lost: ring full);
-//   - without ret when the thread ends (SYSSTREAM_EV_THREAD_EXIT: it was
-//     killed in the call, or its process exec'd from another thread);
+//   - when the thread ends (SYSSTREAM_EV_THREAD_EXIT): without ret if it
+//     ended inside the call (killed, or its process exec'd from another
+//     thread), else marked return_lost;
 //   - an execve from a thread other than the main one returns in the main
 //     thread's id (the kernel gives the exec'ing thread the process id):
 //     paired by process;
-//   - at Flush() (stop), calls still in progress, in entry order.
+//   - at Flush() (stop), calls still waiting, in entry order: marked
+//     return_lost if the kernel's count of lost returns says that all of
+//     them lost theirs (threads whose end event was lost too), else
+//     without ret (still in the call at stop, or not known).
 // At most kMaxPending calls wait for their return; beyond that the oldest
 // is given out without one (threads whose exit event was lost).
 class EventPairer {
@@ -43,8 +48,11 @@ class EventPairer {
 
   void Add(const sysstream_event& ev);
   void Gap(uint64_t lost);
-  void Flush();
+  // `returns_lost`: the kernel's count of recorded calls whose return
+  // event was lost (Probe::returns_lost), if known.
+  void Flush(std::optional<uint64_t> returns_lost = std::nullopt);
   size_t pending() const { return pending_.size(); }
+  uint64_t marked_lost() const { return marked_lost_; }
 
  private:
   struct Pending {
@@ -62,6 +70,7 @@ class EventPairer {
   uint32_t exit_nr_[2], exit_group_nr_[2], execve_nr_[2], execveat_nr_[2];
   absl::flat_hash_map<uint32_t, Pending> pending_;  // by tid
   uint64_t seq_ = 0;
+  uint64_t marked_lost_ = 0;  // calls given out with return_lost
 };
 
 }  // namespace sysstream

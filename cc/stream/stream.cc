@@ -118,8 +118,9 @@ class LogSink : public RecordSink {
     if (wants_events_) pairer_.Add(ev);
   }
 
-  // At stop: calls that never returned.
-  void Finish() { pairer_.Flush(); }
+  // At stop: calls still waiting for their return; `returns_lost` is the
+  // kernel's count of lost return events.
+  void Finish(uint64_t returns_lost) { pairer_.Flush(returns_lost); }
 
   void FlushVerbose() {
     WriteAll(verbose_fd_, verbose_text_);
@@ -304,7 +305,7 @@ absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
     sink.OnRecord(MakeRecord(kGapPid, n));
     leftover -= n;
   }
-  sink.Finish();
+  sink.Finish(probe.returns_lost());
   if (options.verbose) sink.FlushVerbose();
   stats.write_status = writer.Sync();
   if (progress_shown) WriteAll(2, "\r\033[K");

@@ -91,7 +91,7 @@ void OnSignal(int) {}
 int Usage() {
   std::fprintf(stderr,
                "usage: kernel_workload seccomp N | seccomp-threads N | "
-               "threads T M | forge | exec-thread | after-exec | sigreturn\n");
+               "threads T M | forge | exec-thread | after-exec | sigreturn | spin\n");
   return 2;
 }
 
@@ -161,6 +161,10 @@ int main(int argc, char** argv) {
     pthread_create(&t, nullptr, ExecMain, nullptr);
     syscall(SYS_ppoll, nullptr, 0, nullptr, nullptr, 0);
     ExitGroup(96);
+  }
+  if (mode == "spin") {
+    // getppid until killed, from the start (no wait).
+    for (;;) syscall(SYS_getppid);
   }
   if (mode == "after-exec") {
     syscall(SYS_getppid);

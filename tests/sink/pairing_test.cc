@@ -58,7 +58,7 @@ TEST_F(PairingTest, ExecveFromAnotherThreadReturnsInTheMainThread) {
   Enter(100, "ppoll");
   Enter(101, "execve");
   // The kernel ends the main thread, then the exec returns as tid 100.
-  pairer_.Add(Wire(SYSSTREAM_EV_THREAD_EXIT, 100, 0));
+  pairer_.Add(Wire(SYSSTREAM_EV_THREAD_EXIT, 100, 0, /*in_call=*/1));
   Exit(100, Nr("execve"), 0);
   Enter(100, "getppid");
   Exit(100, Nr("getppid"), 1);
@@ -72,9 +72,15 @@ TEST_F(PairingTest, ExecveFromAnotherThreadReturnsInTheMainThread) {
 TEST_F(PairingTest, ThreadExitForgetsItsCall) {
   Enter(102, "read");
   EXPECT_EQ(pairer_.pending(), 1u);
-  pairer_.Add(Wire(SYSSTREAM_EV_THREAD_EXIT, 102, 0));
+  // Killed inside the call.
+  pairer_.Add(Wire(SYSSTREAM_EV_THREAD_EXIT, 102, 0, /*in_call=*/1));
   EXPECT_EQ(pairer_.pending(), 0u);
-  EXPECT_EQ(lines_, (std::vector<std::string>{"100/102 read(0)"}));
+  // Ended outside a call: the pending call's return was lost.
+  Enter(103, "getppid");
+  pairer_.Add(Wire(SYSSTREAM_EV_THREAD_EXIT, 103, 0, /*in_call=*/0));
+  EXPECT_EQ(lines_, (std::vector<std::string>{
+                        "100/102 read(0)",
+                        "100/103 getppid(110) = ? (return lost)"}));
 }
 
 TEST_F(PairingTest, RtSigreturnGetsTheRestoredValue) {
@@ -107,6 +113,21 @@ TEST_F(PairingTest, LostReturnIsMarkedWhenTheThreadEntersAgain) {
   EXPECT_NE(summary.Table(Arch::kX86_64).find("returns lost                        2\n"),
             std::string::npos)
       << "[" << summary.Table(Arch::kX86_64) << "]";
+}
+
+TEST_F(PairingTest, FlushMarksWhatTheKernelCountSays) {
+  Enter(100, "getppid");
+  Enter(101, "read");
+  pairer_.Flush(/*returns_lost=*/1);  // not both: not known which
+  EXPECT_EQ(lines_, (std::vector<std::string>{"100/100 getppid(110)",
+                                              "100/101 read(0)"}));
+  lines_.clear();
+  Enter(100, "getppid");
+  Enter(101, "getppid");
+  pairer_.Flush(/*returns_lost=*/2);
+  EXPECT_EQ(lines_, (std::vector<std::string>{
+                        "100/100 getppid(110) = ? (return lost)",
+                        "100/101 getppid(110) = ? (return lost)"}));
 }
 
 TEST_F(PairingTest, PendingCallsAreBounded) {
