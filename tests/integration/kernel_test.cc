@@ -363,6 +363,23 @@ TEST(RetPairing, EveryCallOfABusyTargetHasItsReturn) {
                          << gaps << " gaps)";
 }
 
+// Issue 11 §3: "--btf /etc/passwd" said "Unknown error 4001" (a libbpf
+// code passed to strerror).
+TEST(BadInput, NonBtfFileIsNamedClearlyWithExitSix) {
+  const std::string log = TempPath("btf.log");
+  SpawnOptions o;
+  o.pipe_err = true;
+  Child p = Spawn({g_sysstream, "-f", log, "--btf", "/etc/passwd", "--",
+                   "/bin/true"},
+                  o);
+  const std::string err = ReadAll(p.err);
+  EXPECT_EQ(Wait(p.pid), 6) << err;
+  EXPECT_EQ(err,
+            "sysstream: '/etc/passwd' is not valid BTF: neither raw BTF nor an "
+            "ELF file with a .BTF section\n");
+  EXPECT_FALSE(::sysstream::harness::Exists(log));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) { return BpfTestMain(argc, argv); }

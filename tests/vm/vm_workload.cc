@@ -9,9 +9,11 @@
 //   burst N                read(0), then N getppid (0: until killed), exit_group
 //   forkexec               read(0), fork; the child execs "<self> child"
 //   child                  3 getppid, exit_group
+//   seccomp N              a seccomp filter denies getppid (EPERM); N getppid,
+//                          openat+close of /dev/null, exit_group
 // Driver mode:
 //   scenario NAME SYSSTREAM   run one scenario (seq, follow, gap, sigterm, ret,
-//                             pod, podns;
+//                             seccomp, pod, podns;
 //                             nores: seq without CAP_SYS_RESOURCE, not run
 //                             by default)
 //                             against the sysstream binary and print one line
@@ -19,6 +21,8 @@
 //   debug SYSSTREAM [nores]   run sysstream once with SYSSTREAM_DEBUG=1 and
 //                             print its stderr (libbpf's log) between markers
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -33,6 +37,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cinttypes>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -370,6 +375,51 @@ Result ScenarioRet(const std::string& sysstream) {
                        " close_ret0=" + std::to_string(close_returned);
   if (getppids != 5 || returned != 5 || close_returned != 1)
     return Fail("returns not paired: " + detail + " log: " + OneLine(text), t);
+  return {true, detail};
+}
+
+// Seccomp-denied calls (issue 11): the kernel skips sys_enter for them;
+// sysstream records them at sys_exit, with --ret their -1 EPERM.
+Result ScenarioSeccomp(const std::string& sysstream) {
+  const std::string path = "/tmp/seccomp.jsonl";
+  unlink(path.c_str());
+  SpawnOptions o;
+  o.pipe_err = true;
+  Child t = Spawn({sysstream, "-f", path, "--format", "jsonl", "--ret", "--",
+                   g_self, "seccomp", "5"},
+                  o);
+  if (!Finish(t, Now() + 60)) return Fail("timed out", t);
+  if (t.status != 0) return Fail("nonzero exit", t);
+  const std::string text = ReadFile(path);
+  const std::string getppid = "\"nr\":" + std::to_string(kGetppid) + ",";
+  int getppids = 0, denied = 0, lines = 0;
+  std::string order;  // g: getppid, o: openat, e: exit_group
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++lines;
+    if (line.find(getppid) != std::string::npos) {
+      ++getppids;
+      order += 'g';
+      if (line.find("\"ret\":-1,\"errno\":\"EPERM\"") != std::string::npos)
+        ++denied;
+    } else if (line.find("\"nr\":" + std::to_string(kOpenat) + ",") !=
+               std::string::npos) {
+      order += 'o';
+    } else if (line.find("\"nr\":" + std::to_string(kExitGroup) + ",") !=
+               std::string::npos) {
+      order += 'e';
+    }
+  }
+  std::string detail = "lines=" + std::to_string(lines) +
+                       " getppid=" + std::to_string(getppids) +
+                       " eperm=" + std::to_string(denied) + " order=" + order;
+  if (getppids != 5 || denied != 5 || order != "gggggoe")
+    return Fail("denied calls not recorded: " + detail + " log: " + OneLine(text),
+                t);
   return {true, detail};
 }
 
@@ -827,6 +877,7 @@ int RunScenario(const std::string& name, const std::string& sysstream) {
   else if (name == "gap") r = ScenarioGap(sysstream);
   else if (name == "sigterm") r = ScenarioSigterm(sysstream);
   else if (name == "ret") r = ScenarioRet(sysstream);
+  else if (name == "seccomp") r = ScenarioSeccomp(sysstream);
   else if (name == "pod") r = ScenarioPod(sysstream, false);
   else if (name == "podns") r = ScenarioPod(sysstream, true);
   else r = {false, "unknown scenario"};
@@ -897,6 +948,23 @@ int main(int argc, char** argv) {
   }
   if (mode == "child") {
     Getppids(3);
+    ExitGroup(0);
+  }
+  if (mode == "seccomp") {
+    sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog prog = {sizeof(filter) / sizeof(filter[0]), filter};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
+      ExitGroup(93);
+    }
+    Getppids(n);
+    long fd = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY);
+    syscall(SYS_close, fd);
     ExitGroup(0);
   }
 
