@@ -10,6 +10,7 @@ if [ "$(id -u)" -ne 0 ] && [ -z "${SYSSTREAM_VM_CACHE:-}" ]; then
   # The default cache, /var/cache/sysstream-vm, needs root.
   export SYSSTREAM_VM_CACHE=${HOME:-/tmp}/.cache/sysstream-vm
 fi
-# The default scenarios plus "seccomp" (denied calls recorded at sys_exit).
-export SYSSTREAM_VM_SCENARIOS=${SYSSTREAM_VM_SCENARIOS:-seq follow gap sigterm ret seccomp pod podns}
+# The default scenarios plus "seccomp" (denied calls recorded at sys_exit)
+# and "compat" (ia32 calls through int $0x80; out-of-range numbers).
+export SYSSTREAM_VM_SCENARIOS=${SYSSTREAM_VM_SCENARIOS:-seq follow gap sigterm ret seccomp compat pod podns}
 exec bash "$1" "$2" "$3" "$4"
