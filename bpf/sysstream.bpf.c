@@ -564,6 +564,11 @@ int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	__u64 value;
 
 	nr = regs_nr(regs);
+	/* As at entry, a filtered-out call costs no lookup: its entry left the
+	 * state alone, and a denied one would not be recorded. A cancelled
+	 * number (-1: rt_sigreturn) may end a recorded call. */
+	if (!syscall_wanted(nr) && nr != (__u32)-1)
+		return 0;
 	st = bpf_map_lookup_elem(&cpu_state, &zero);
 	if (!st)
 		return 0;
