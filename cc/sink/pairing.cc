@@ -33,8 +33,8 @@ Event EventFromWire(const sysstream_event& ev, uint32_t fields) {
   return e;
 }
 
-EventPairer::EventPairer(uint32_t fields,
-                         std::function<void(const Event&)> out, Arch arch)
+EventPairer::EventPairer(uint32_t fields, std::function<void(const Event&)> out,
+                         Arch arch)
     : fields_(fields), out_(std::move(out)) {
   // [0]: the log's own architecture, [1]: ia32 compat calls.
   const Arch arches[2] = {arch, Arch::kI386};

@@ -129,11 +129,12 @@ TEST(Seccomp, DeniedCallsReturnTheirErrnoWithRet) {
   ASSERT_EQ(lines.size(), 11u) << ReadFile(log);
   const std::string tid = std::to_string(w.proc.pid);
   for (int i = 0; i < 5; ++i) {
-    EXPECT_THAT(lines[2 * i],
-                ::testing::MatchesRegex(absl::StrCat(
-                    "\\{\"pid\":", tid, ",\"nr\":", Nr("getppid"),
-                    ",\"syscall\":\"getppid\",\"tid\":", tid,
-                    ",\"ret\":-1,\"errno\":\"EPERM\",\"duration_ns\":[0-9]+\\}")));
+    EXPECT_THAT(
+        lines[2 * i],
+        ::testing::MatchesRegex(absl::StrCat(
+            "\\{\"pid\":", tid, ",\"nr\":", Nr("getppid"),
+            ",\"syscall\":\"getppid\",\"tid\":", tid,
+            ",\"ret\":-1,\"errno\":\"EPERM\",\"duration_ns\":[0-9]+\\}")));
     EXPECT_THAT(lines[2 * i + 1],
                 HasSubstr(absl::StrCat("\"syscall\":\"gettid\",\"tid\":", tid,
                                        ",\"ret\":", tid, ",")));
@@ -267,10 +268,10 @@ TEST(OutOfRange, BitThirtyOneNumbersAreNotCompatCalls) {
       EXPECT_THAT(out, HasSubstr(absl::StrCat(p, " out_of_range(39)\n", p,
                                               " out_of_range(1073741823)\n")));
     } else {
-      EXPECT_THAT(out, HasSubstr(absl::StrCat(
-                           "{\"pid\":", p,
-                           ",\"nr\":39,\"syscall\":\"out_of_range\","
-                           "\"out_of_range\":true}")));
+      EXPECT_THAT(
+          out, HasSubstr(absl::StrCat("{\"pid\":", p,
+                                      ",\"nr\":39,\"syscall\":\"out_of_range\","
+                                      "\"out_of_range\":true}")));
     }
   }
 }
@@ -317,19 +318,19 @@ TEST(RetPairing, ExecveFromAThreadIsPairedAndInOrder) {
 TEST(RetPairing, RtSigreturnHasItsReturnValue) {
   const std::string log = TempPath("sigreturn.txt");
   Workload w = Workload::Start({"sigreturn"});
-  Tracer t = Tracer::Start({"--format", "text", "--ret", "-f", log,
-                            std::to_string(w.proc.pid)});
+  Tracer t = Tracer::Start(
+      {"--format", "text", "--ret", "-f", log, std::to_string(w.proc.pid)});
   w.Go();
   EXPECT_EQ(w.Finish(), 0);
   t.Finish();
   EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
-  const std::vector<std::string> sigreturns = With(Lines(log), " rt_sigreturn(");
+  const std::vector<std::string> sigreturns =
+      With(Lines(log), " rt_sigreturn(");
   ASSERT_EQ(sigreturns.size(), 1u) << ReadFile(log);
   // The value restored into the return register: tgkill's 0.
-  EXPECT_THAT(sigreturns[0],
-              ::testing::MatchesRegex(absl::StrCat(
-                  "[0-9]+ rt_sigreturn\\(", Nr("rt_sigreturn"),
-                  "\\) = 0 <[0-9.]+>")));
+  EXPECT_THAT(sigreturns[0], ::testing::MatchesRegex(absl::StrCat(
+                                 "[0-9]+ rt_sigreturn\\(", Nr("rt_sigreturn"),
+                                 "\\) = 0 <[0-9.]+>")));
 }
 
 // Issue 11 §3: sys_exit was attached after sys_enter, so the first calls
@@ -337,9 +338,9 @@ TEST(RetPairing, RtSigreturnHasItsReturnValue) {
 TEST(RetPairing, EveryCallOfABusyTargetHasItsReturn) {
   const std::string log = TempPath("busy.jsonl");
   Child w = Spawn({g_workload, "spin"}, SpawnOptions{});
-  Tracer t = Tracer::Start({"--format", "jsonl", "--ret", "-e", "getppid",
-                            "--duration", "500ms", "-f", log,
-                            std::to_string(w.pid)});
+  Tracer t =
+      Tracer::Start({"--format", "jsonl", "--ret", "-e", "getppid",
+                     "--duration", "500ms", "-f", log, std::to_string(w.pid)});
   t.Finish();
   kill(w.pid, SIGKILL);
   Wait(w.pid);
@@ -369,9 +370,8 @@ TEST(BadInput, NonBtfFileIsNamedClearlyWithExitSix) {
   const std::string log = TempPath("btf.log");
   SpawnOptions o;
   o.pipe_err = true;
-  Child p = Spawn({g_sysstream, "-f", log, "--btf", "/etc/passwd", "--",
-                   "/bin/true"},
-                  o);
+  Child p = Spawn(
+      {g_sysstream, "-f", log, "--btf", "/etc/passwd", "--", "/bin/true"}, o);
   const std::string err = ReadAll(p.err);
   EXPECT_EQ(Wait(p.pid), 6) << err;
   EXPECT_EQ(err,

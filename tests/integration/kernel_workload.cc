@@ -43,9 +43,8 @@ void DenyGetppidAndGetgid() {
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };
-  sock_fprog prog = {static_cast<unsigned short>(sizeof(filter) /
-                                                 sizeof(filter[0])),
-                     filter};
+  sock_fprog prog = {
+      static_cast<unsigned short>(sizeof(filter) / sizeof(filter[0])), filter};
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ExitGroup(93);
   if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
               &prog) != 0) {
@@ -89,9 +88,10 @@ void* ExecMain(void*) {
 void OnSignal(int) {}
 
 int Usage() {
-  std::fprintf(stderr,
-               "usage: kernel_workload seccomp N | seccomp-threads N | "
-               "threads T M | forge | exec-thread | after-exec | sigreturn | spin\n");
+  std::fprintf(
+      stderr,
+      "usage: kernel_workload seccomp N | seccomp-threads N | "
+      "threads T M | forge | exec-thread | after-exec | sigreturn | spin\n");
   return 2;
 }
 

@@ -14,9 +14,7 @@ namespace {
 
 constexpr uint32_t kPid = 100;
 
-uint32_t Nr(const char* name) {
-  return *SyscallNumber(Arch::kX86_64, name);
-}
+uint32_t Nr(const char* name) { return *SyscallNumber(Arch::kX86_64, name); }
 
 sysstream_event Wire(uint16_t kind, uint32_t tid, uint32_t nr, int64_t ret = 0,
                      uint64_t ts = 0) {
@@ -33,9 +31,12 @@ sysstream_event Wire(uint16_t kind, uint32_t tid, uint32_t nr, int64_t ret = 0,
 class PairingTest : public ::testing::Test {
  protected:
   PairingTest()
-      : pairer_(kBinRet | kBinTid,
-                [this](const Event& e) { lines_.push_back(FormatText(e, Arch::kX86_64)); },
-                Arch::kX86_64) {}
+      : pairer_(
+            kBinRet | kBinTid,
+            [this](const Event& e) {
+              lines_.push_back(FormatText(e, Arch::kX86_64));
+            },
+            Arch::kX86_64) {}
   void Enter(uint32_t tid, const char* name, uint64_t ts = 0) {
     pairer_.Add(Wire(SYSSTREAM_EV_ENTER, tid, Nr(name), 0, ts));
   }
@@ -63,10 +64,11 @@ TEST_F(PairingTest, ExecveFromAnotherThreadReturnsInTheMainThread) {
   Enter(100, "getppid");
   Exit(100, Nr("getppid"), 1);
   Enter(100, "exit_group");
-  EXPECT_EQ(lines_, (std::vector<std::string>{
-                        "100/100 ppoll(271)", "100/101 execve(59) = 0 <0.000000>",
-                        "100/100 getppid(110) = 1 <0.000000>",
-                        "100/100 exit_group(231)"}));
+  EXPECT_EQ(
+      lines_,
+      (std::vector<std::string>{
+          "100/100 ppoll(271)", "100/101 execve(59) = 0 <0.000000>",
+          "100/100 getppid(110) = 1 <0.000000>", "100/100 exit_group(231)"}));
 }
 
 TEST_F(PairingTest, ThreadExitForgetsItsCall) {
@@ -78,17 +80,18 @@ TEST_F(PairingTest, ThreadExitForgetsItsCall) {
   // Ended outside a call: the pending call's return was lost.
   Enter(103, "getppid");
   pairer_.Add(Wire(SYSSTREAM_EV_THREAD_EXIT, 103, 0, /*in_call=*/0));
-  EXPECT_EQ(lines_, (std::vector<std::string>{
-                        "100/102 read(0)",
-                        "100/103 getppid(110) = ? (return lost)"}));
+  EXPECT_EQ(lines_,
+            (std::vector<std::string>{
+                "100/102 read(0)", "100/103 getppid(110) = ? (return lost)"}));
 }
 
 TEST_F(PairingTest, RtSigreturnGetsTheRestoredValue) {
   Enter(100, "rt_sigreturn", 10);
   // The kernel cancels the number (-1) while restoring the registers.
   Exit(100, 0xffffffffU, 42, 1010);
-  EXPECT_EQ(lines_, (std::vector<std::string>{
-                        "100/100 rt_sigreturn(15) = 42 <0.000001>"}));
+  EXPECT_EQ(
+      lines_,
+      (std::vector<std::string>{"100/100 rt_sigreturn(15) = 42 <0.000001>"}));
 }
 
 TEST_F(PairingTest, LostReturnIsMarkedWhenTheThreadEntersAgain) {
@@ -104,13 +107,14 @@ TEST_F(PairingTest, LostReturnIsMarkedWhenTheThreadEntersAgain) {
   // A return whose entry was lost: the pending call lost its return too.
   p.Add(Wire(SYSSTREAM_EV_ENTER, 100, Nr("getppid")));
   p.Add(Wire(SYSSTREAM_EV_EXIT, 100, Nr("gettid"), 100));
-  EXPECT_EQ(lines_, (std::vector<std::string>{
-                        "100 getppid(110) = ? (return lost)",
-                        "100 gettid(186) = 100 <0.000000>",
-                        "100 getppid(110) = ? (return lost)"}));
+  EXPECT_EQ(lines_,
+            (std::vector<std::string>{"100 getppid(110) = ? (return lost)",
+                                      "100 gettid(186) = 100 <0.000000>",
+                                      "100 getppid(110) = ? (return lost)"}));
   EXPECT_EQ(summary.calls(), 3u);
   EXPECT_EQ(summary.returns_lost(), 2u);
-  EXPECT_NE(summary.Table(Arch::kX86_64).find("returns lost                        2\n"),
+  EXPECT_NE(summary.Table(Arch::kX86_64)
+                .find("returns lost                        2\n"),
             std::string::npos)
       << "[" << summary.Table(Arch::kX86_64) << "]";
 }
