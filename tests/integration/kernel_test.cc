@@ -18,6 +18,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "cc/syscalls/syscalls.h"
 #include "gmock/gmock.h"
@@ -181,7 +182,7 @@ void CheckRetAccounting(const std::string& format) {
   constexpr uint64_t kCalls = 2 * 100000;
   Workload w = Workload::Start({"threads", "2", "100000"});
   Tracer t = Tracer::Start({"--ret", "--format", format, "-e", "getppid",
-                            "--ring-size", "4K", "-f", log,
+                            "--ring-size", "4K", "-c", "-f", log,
                             std::to_string(w.proc.pid)});
   w.Go();
   // Stopped until the burst has run for two clock ticks: the ring
@@ -229,6 +230,16 @@ void CheckRetAccounting(const std::string& format) {
   if (format == "jsonl") {
     EXPECT_EQ(marked, static_cast<uint64_t>(returns_lost));
   }
+  // The -c table: calls, calls lost and calls without their return.
+  const std::string row = [](const char* name, uint64_t n) {
+    return absl::StrFormat("%10s  %-24s %12d\n", "", name, n);
+  }("total", calls);
+  EXPECT_THAT(t.stderr_rest, HasSubstr(row));
+  EXPECT_THAT(t.stderr_rest, HasSubstr(absl::StrFormat("%10s  %-24s %12d\n", "",
+                                                       "lost", lost)));
+  EXPECT_THAT(t.stderr_rest,
+              HasSubstr(absl::StrFormat("%10s  %-24s %12d\n", "",
+                                        "returns lost", returns_lost)));
 }
 
 TEST(RetAccounting, CallsRecordedPlusLostEqualCallsMadeRaw) {
