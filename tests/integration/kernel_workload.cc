@@ -4,6 +4,7 @@
 // numbers). Modes that "wait" block in read(0) until the test releases
 // them, so every syscall after that is made while sysstream is attached;
 // the measured calls go through syscall(2) so libc adds nothing.
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
@@ -78,8 +79,22 @@ void* GetppidsMain(void* arg) {
 
 char** g_argv;
 
-// A non-main thread execs "kernel_workload after-exec".
+// A non-main thread execs "kernel_workload after-exec", once the main
+// thread is blocked in ppoll (so that the exec interrupts that call).
 void* ExecMain(void*) {
+  const std::string path =
+      "/proc/self/task/" + std::to_string(getpid()) + "/syscall";
+  const std::string ppoll = std::to_string(SYS_ppoll) + " ";
+  for (int i = 0; i < 5000; ++i) {
+    char buf[64] = {};
+    int fd = open(path.c_str(), O_RDONLY);
+    if (fd >= 0) {
+      (void)!read(fd, buf, sizeof(buf) - 1);
+      close(fd);
+    }
+    if (std::string(buf).rfind(ppoll, 0) == 0) break;
+    usleep(1000);
+  }
   char* args[] = {g_argv[0], const_cast<char*>("after-exec"), nullptr};
   syscall(SYS_execve, "/proc/self/exe", args, environ);
   ExitGroup(95);
