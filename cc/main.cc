@@ -2,11 +2,13 @@
 // sysstream: stream every system call of chosen processes into a log file.
 // main() only wires the modules together and is the only place that prints
 // errors and picks exit codes.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -230,10 +232,7 @@ std::optional<absl::StatusOr<ContainerTargets>> ResolveOrWait(
   if (!opts.wait || !Waitable(t.status())) return t;
   std::fprintf(stderr, "sysstream: waiting (--wait): %s\n",
                std::string(t.status().message()).c_str());
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
+  const sigset_t stop = StopSignals();
   for (;;) {
     const struct timespec second = {1, 0};
     const int sig = sigtimedwait(&stop, nullptr, &second);
@@ -392,6 +391,24 @@ int Run(const Options& cli) {
     absl::StatusOr<std::vector<uint32_t>> resolved = ResolvePids(opts.pids);
     if (!resolved.ok()) return Fail(kTargetNotFound, resolved.status());
     pids = *resolved;
+    // sysstream's own calls are -m's business, and tracing itself as a
+    // target would stop at once.
+    const uint32_t self = static_cast<uint32_t>(getpid());
+    if (std::find(pids.begin(), pids.end(), self) != pids.end()) {
+      if (!opts.include_self) {
+        return Fail(kUsage, absl::InvalidArgumentError(absl::StrCat(
+                                "PID ", self,
+                                " is sysstream itself: use -m to record "
+                                "its own calls")));
+      }
+      pids.erase(std::find(pids.begin(), pids.end(), self));
+      if (pids.empty() && opts.command.empty()) {
+        return Fail(kUsage, absl::InvalidArgumentError(absl::StrCat(
+                                "PID ", self,
+                                " is sysstream itself: give another target "
+                                "(with -m its calls are recorded too)")));
+      }
+    }
   }
   std::string command_path;
   if (!opts.command.empty()) {
@@ -468,7 +485,8 @@ int Run(const Options& cli) {
   std::unique_ptr<HeldCommand> command;
   if (!opts.command.empty()) {
     absl::StatusOr<std::unique_ptr<HeldCommand>> started =
-        HeldCommand::Start(command_path, opts.command, child_mask);
+        HeldCommand::Start(command_path, opts.command, child_mask,
+                           /*stdout_to_stderr=*/opts.log_path == "-");
     if (!started.ok()) return Fail(kInternal, started.status());
     command = std::move(*started);
   }
@@ -497,7 +515,9 @@ int Run(const Options& cli) {
   if (command) {
     if (absl::Status s = command->Release(); !s.ok()) {
       if (absl::IsNotFound(s)) return Fail(kCommandNotFound, s);
-      if (absl::IsPermissionDenied(s)) return Fail(kCommandNotExecutable, s);
+      if (absl::IsPermissionDenied(s) || absl::IsFailedPrecondition(s)) {
+        return Fail(kCommandNotExecutable, s);
+      }
       return Fail(kInternal, s);
     }
   }
@@ -519,9 +539,12 @@ int Run(const Options& cli) {
                         ctargets->cgroups.size(),
                         ctargets->cgroups.size() == 1 ? " cgroup" : " cgroups");
   }
+  const bool one = !trace_all && !has_cgroups && pids.size() == 1;
   std::fprintf(
       stderr, "sysstream: tracing %s%s into %s\n", what.c_str(),
-      opts.follow && !trace_all ? " and their children" : "",
+      opts.follow && !trace_all ? (one ? " and its children"
+                                       : " and their children")
+                                : "",
       opts.log_path == "-" ? "standard output" : opts.log_path.c_str());
 
   (*writer)->SetRotation(opts.rotate_bytes, opts.rotate_keep);
@@ -552,22 +575,33 @@ int Run(const Options& cli) {
     watcher.emplace(opts, probe, *ctargets);
     sopts.cgroups_gone = [&watcher] { return watcher->AllGone(); };
   }
+  if (command) {
+    HeldCommand* cmd = command.get();
+    sopts.command = CommandControl{
+        [cmd](int signo) { kill(cmd->pid(), signo); },
+        [cmd] { return cmd->TryWait().has_value(); }};
+    sopts.kill_after = absl::Milliseconds(opts.kill_after_ms);
+  }
   absl::StatusOr<StreamStats> stats = RunStream(probe, **writer, sopts);
   if (!stats.ok()) return Fail(kInternal, stats.status());
 
   std::string why;
   if (stats->stop_signal != 0) {
-    why =
-        absl::StrCat("stopped by ",
-                     sigabbrev_np(stats->stop_signal)
-                         ? absl::StrCat("SIG", sigabbrev_np(stats->stop_signal))
-                         : absl::StrCat("signal ", stats->stop_signal));
-  } else if (stats->targets_gone) {
-    why = "all targets exited";
+    why = absl::StrCat("stopped by ", SignalName(stats->stop_signal));
   } else if (stats->duration_reached) {
     why = "duration reached";
+  } else if (stats->targets_gone) {
+    why = "all targets exited";
   } else {
     why = "write error";
+  }
+  if (command && (stats->stop_signal != 0 || stats->duration_reached)) {
+    if (stats->command_killed) {
+      absl::StrAppend(&why, "; the command was killed (SIGKILL)");
+    } else if (stats->forwarded_signal != 0) {
+      absl::StrAppend(&why, "; ", SignalName(stats->forwarded_signal),
+                      " sent to the command");
+    }
   }
   if (stats->write_status.ok()) {
     std::fprintf(
@@ -623,6 +657,18 @@ int Run(const Options& cli) {
 }  // namespace sysstream
 
 int main(int argc, char** argv) {
+  // Closed standard streams would be reused by the next open(): the log
+  // would then receive sysstream's own messages. Make 0-2 valid first.
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+      const int null_fd = open("/dev/null", O_RDWR | O_NOFOLLOW);
+      if (null_fd < 0) return sysstream::kInternal;
+      if (null_fd != fd) {  // cannot happen: the lowest free fd is `fd`
+        dup2(null_fd, fd);
+        close(null_fd);
+      }
+    }
+  }
   // Under `bazel run`, relative paths mean the user's directory, not the
   // runfiles tree.
   if (const char* dir = std::getenv("BUILD_WORKING_DIRECTORY");

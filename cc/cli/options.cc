@@ -48,6 +48,7 @@ enum class OptionId {
   kSummary,
   kSummaryFile,
   kDuration,
+  kKillAfter,
   kRotateSize,
   kRotateKeep,
   kTimestamps,
@@ -87,6 +88,7 @@ constexpr OptionSpec kOptionSpecs[] = {
     {"summary", 'c', false, OptionId::kSummary},
     {"summary-file", '\0', true, OptionId::kSummaryFile},
     {"duration", '\0', true, OptionId::kDuration},
+    {"kill-after", '\0', true, OptionId::kKillAfter},
     {"rotate-size", '\0', true, OptionId::kRotateSize},
     {"rotate-keep", '\0', true, OptionId::kRotateKeep},
     {"timestamps", '\0', false, OptionId::kTimestamps},
@@ -451,6 +453,17 @@ absl::Status Apply(const OptionSpec& spec, absl::string_view spelled,
       if (options.duration_ms == 0) options.duration_ms = 1;
       break;
     }
+    case OptionId::kKillAfter: {
+      absl::Duration d;
+      if (!absl::ParseDuration(std::string(value), &d) ||
+          d < absl::ZeroDuration() || d == absl::InfiniteDuration()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "invalid kill-after time '", Shown(value),
+            "': expected a time such as 5s, 500ms or 0 (kill at once)"));
+      }
+      options.kill_after_ms = absl::ToInt64Milliseconds(d);
+      break;
+    }
     case OptionId::kRotateSize: {
       uint64_t bytes = 0;
       if (!ParseSize(value, &bytes) || bytes < 4096) {
@@ -668,6 +681,10 @@ Output:
   -c, --summary         at exit, print calls per pid and syscall on stderr
       --summary-file F  write that table to F instead
       --duration TIME   stop after TIME (30s, 5m, 1h, 500ms)
+      --kill-after TIME with -- COMMAND: on a stop (SIGINT, SIGTERM, ...,
+                        --duration) the command gets the signal (SIGTERM
+                        for --duration) and TIME to exit, traced, before
+                        SIGKILL (default: 5s; 0: SIGKILL at once)
       --rotate-size N   start a new log file when it would exceed N bytes
                         (K, M, G suffixes); old ones become FILE.1, FILE.2..
       --rotate-keep N   old files to keep when rotating (default: 5)

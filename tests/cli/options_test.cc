@@ -499,6 +499,12 @@ TEST(ParseOptionsTest, FormatsSummaryDurationRotation) {
             "invalid duration 'soon': expected a positive time such as 30s, "
             "5m, 1h30m or 500ms");
   EXPECT_NE(ParseError({"--duration", "-5s"}), "OK");
+  EXPECT_EQ(ParseOk({}).kill_after_ms, 5000);
+  EXPECT_EQ(ParseOk({"--kill-after", "250ms"}).kill_after_ms, 250);
+  EXPECT_EQ(ParseOk({"--kill-after=0"}).kill_after_ms, 0);
+  EXPECT_EQ(ParseError({"--kill-after", "-1s"}),
+            "invalid kill-after time '-1s': expected a time such as 5s, "
+            "500ms or 0 (kill at once)");
   EXPECT_EQ(ParseOk({"--rotate-size", "100M"}).rotate_bytes, 100u << 20);
   EXPECT_EQ(ParseOk({"--rotate-size", "4096"}).rotate_bytes, 4096u);
   EXPECT_EQ(ParseError({"--rotate-size", "10"}),
@@ -517,7 +523,7 @@ TEST(HelpTextTest, MentionsEveryOption) {
         "--follow", "--quiet", "--delimiter", "--force", "--append",
         "--ring-size", "--btf", "--container", "--pod", "--cgroup",
         "--host-root", "--wait", "-W,", "--syscalls", "--exclude", "--format", "--summary",
-        "--summary-file", "--duration", "--rotate-size", "--rotate-keep",
+        "--summary-file", "--duration", "--kill-after", "--rotate-size", "--rotate-keep",
         "-f,", "-m,", "-v,", "-h,", "-F,", "-q,", "-C,", "-p,", "-g,", "-e,",
         "-c,", "sysstream decode"}) {
     EXPECT_THAT(help, ::testing::HasSubstr(option)) << option;
