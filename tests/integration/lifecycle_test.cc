@@ -62,6 +62,21 @@ bool WaitForFile(const std::string& path) {
   return false;
 }
 
+// Runs `argv` to its end: its exit code and everything it wrote on stderr.
+struct Outcome {
+  int code = -1;
+  std::string err;
+};
+Outcome RunToEnd(const std::vector<std::string>& argv) {
+  SpawnOptions o;
+  o.pipe_err = true;
+  Child c = Spawn(argv, o);
+  Outcome out;
+  out.err = ReadAll(c.err);
+  out.code = Wait(c.pid);
+  return out;
+}
+
 // A shell command that says it is ready (creates `ready`) after setting a
 // trap for `signal_name` that writes `trapped` and exits with `code`, then
 // waits for a sleep that outlasts the test (killed by the trap).
@@ -246,12 +261,9 @@ TEST(Command, BadInterpreterIsNamed) {
                     {});
     ASSERT_EQ(Wait(c.pid), 0);
   }
-  SpawnOptions o;
-  o.pipe_err = true;
-  Child c = Spawn({g_sysstream, "-f", log, "--", script}, o);
-  const std::string err = ReadAll(c.err);
-  EXPECT_EQ(Wait(c.pid), 126) << err;
-  EXPECT_EQ(err, absl::StrCat("sysstream: ", script,
+  const Outcome r = RunToEnd({g_sysstream, "-f", log, "--", script});
+  EXPECT_EQ(r.code, 126) << r.err;
+  EXPECT_EQ(r.err, absl::StrCat("sysstream: ", script,
                               ": bad interpreter /nonexistent/interp: No such "
                               "file or directory\n"));
   EXPECT_FALSE(Exists(log));
@@ -259,16 +271,12 @@ TEST(Command, BadInterpreterIsNamed) {
 
 TEST(Targets, SysstreamsOwnPidIsRefusedWithoutDashM) {
   const std::string log = TempPath("self.log");
-  SpawnOptions o;
-  o.pipe_err = true;
   // The shell execs sysstream: $$ is sysstream's own pid.
-  Child c = Spawn({"/bin/sh", "-c",
-                   absl::StrCat("exec ", g_sysstream, " -f ", log, " $$")},
-                  o);
-  const std::string err = ReadAll(c.err);
-  EXPECT_EQ(Wait(c.pid), 2) << err;
-  EXPECT_THAT(err, HasSubstr("is sysstream itself: use -m"));
-  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1L) << err;
+  const Outcome r = RunToEnd(
+      {"/bin/sh", "-c", absl::StrCat("exec ", g_sysstream, " -f ", log, " $$")});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("is sysstream itself: use -m"));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1L) << r.err;
   EXPECT_FALSE(Exists(log));
 }
 
@@ -288,12 +296,9 @@ TEST(Targets, KernelThreadIsRefused) {
   }
   if (kthread.empty()) GTEST_SKIP() << "no kernel thread visible in /proc";
   const std::string log = TempPath("kthread.log");
-  SpawnOptions o;
-  o.pipe_err = true;
-  Child c = Spawn({g_sysstream, "-f", log, kthread}, o);
-  const std::string err = ReadAll(c.err);
-  EXPECT_EQ(Wait(c.pid), 3) << err;
-  EXPECT_EQ(err, absl::StrCat("sysstream: PID ", kthread,
+  const Outcome r = RunToEnd({g_sysstream, "-f", log, kthread});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_EQ(r.err, absl::StrCat("sysstream: PID ", kthread,
                               " is a kernel thread: it makes no system "
                               "calls\n"));
   EXPECT_FALSE(Exists(log));
