@@ -29,12 +29,12 @@ import time
 import unittest
 
 import container_test  # puts tests/common (testutil) on sys.path too
-from container_test import (CLOSE, EXIT_GROUP, GETPPID, NANOSLEEP, OPENAT, EngineFixture,
+from container_test import (CLOSE, EXIT_GROUP, GETPPID, NANOSLEEP, NR, OPENAT, EngineFixture,
                             Foreground, blocked_in_read)
 from testutil import GAP_PID, parse_args, parse_log, run, wait_until
 
 ARGS = None
-EXECVE = 59
+EXECVE, READ = NR["execve"], NR["read"]
 V1_NOTE = "no per-container cgroup v2 here (cgroup v1 or hybrid host)"
 
 _reference = {}
@@ -53,7 +53,7 @@ def reference_seq(n):
             records = parse_log(f.read())
         assert len({pid for pid, _ in records}) == 1, records
         seq = [nr for _, nr in records]
-        assert seq[0] == EXECVE and seq[-(n + 4):] == [0] + [GETPPID] * n + [
+        assert seq[0] == EXECVE and seq[-(n + 4):] == [READ] + [GETPPID] * n + [
             OPENAT, CLOSE, EXIT_GROUP], seq
         _reference[n] = seq
     return _reference[n]
