@@ -245,7 +245,8 @@ class ResolveBase(EngineFixture):
 
     def test_cgroup_v2_created_by_the_test(self):
         v2 = [m for m, fstype, _ in cgroup_mounts() if fstype == "cgroup2"]
-        self.assertTrue(v2, "no cgroup2 mount here")
+        if not v2:
+            self.skipTest("no cgroup2 hierarchy mounted (pure cgroup v1 host)")
         cg = self.make_cgroup(v2[0])
         w = self.host_workload("seq", 29)
         wait_until("the workload to block in read", lambda: blocked_in_read(w.pid), timeout=10)
