@@ -18,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "cc/syscalls/syscalls.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness/process.h"
@@ -41,7 +42,9 @@ using ::sysstream::harness::Workload;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr uint32_t kGetppid = 110;
+// From the generated tables (cc/syscalls), for this machine's architecture.
+const uint32_t kGetppid =
+    sysstream::SyscallNumber(sysstream::HostArch(), "getppid").value();
 std::string g_tmpfs;  // mount point of the tiny tmpfs
 
 // From the last line after a write error: "sysstream: writing log '...':
