@@ -708,7 +708,10 @@ int main(int argc, char** argv) {
         return sysstream::kMalformedLog;
       case absl::StatusCode::kNotFound:
       case absl::StatusCode::kPermissionDenied:
+      case absl::StatusCode::kFailedPrecondition:  // a directory
         return sysstream::kLogFile;
+      case absl::StatusCode::kResourceExhausted:  // its output
+        return sysstream::kWriteFailed;
       default:
         return sysstream::kInternal;
     }
