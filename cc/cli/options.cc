@@ -741,15 +741,18 @@ Exit status:
   1        internal error
   2        usage error
   3        target not found
-  4        log file error
+  4        log file error (also --summary-file, --append checks, decode's
+           FILE)
   5        missing privileges
   6        kernel unsupported or no BTF
-  7        write error while streaming
+  7        write error while streaming, or an output that took nothing
+           until the stop (also decode's output)
   8        ambiguous container name
   9        container runtime unreachable (e.g. DOCKER_HOST socket)
   10       malformed container runtime state
   11       decode: malformed log
   126/127  COMMAND not executable / not found
+  130/143  SIGINT / SIGTERM at the overwrite question (nothing traced)
 )";
 }
 

@@ -381,8 +381,11 @@ void LogWriter::WriteOut(bool wait) {
     } else if (pipe_) {
       limit = PIPE_BUF;  // atomic: a reader never sees half a record
     }
-    while (k + 1 < ends_.size() && ends_[k + 1] - head_ <= limit) ++k;
-    const size_t end = std::max(ends_[k], ends_[ends_head_]);
+    size_t end = used_;  // the end of the last record
+    if (limit < used_ - head_) {
+      while (k + 1 < ends_.size() && ends_[k + 1] - head_ <= limit) ++k;
+      end = ends_[k];
+    }
     const ssize_t n = WriteSome(buffer_.data() + head_, end - head_);
     if (n < 0) return;
     if (n == 0) {
