@@ -628,6 +628,13 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
         "--rotate-size needs a log file: '", Shown(options.log_path),
         "' is a standard stream, which cannot be rotated"));
   }
+  if (!options.summary_path.empty() &&
+      options.summary_path == options.log_path &&
+      !StandardStreamFd(options.log_path).has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--summary-file '", Shown(options.summary_path),
+        "' is the log file: name another file"));
+  }
   if (options.wait && options.containers.empty() && options.pods.empty() &&
       options.cgroups.empty()) {
     return absl::InvalidArgumentError(

@@ -466,6 +466,15 @@ TEST(ParseOptionsTest, ShortOptionWithEqualsIsRejected) {
   EXPECT_EQ(ParseOk({"-f", "=x"}).log_path, "=x");  // asked for plainly
 }
 
+// The summary cannot go into the log (its second O_EXCL open would fail
+// after the log was created).
+TEST(ParseOptionsTest, SummaryFileIsNotTheLog) {
+  EXPECT_EQ(ParseError({"-f", "x.log", "--summary-file", "x.log"}),
+            "--summary-file 'x.log' is the log file: name another file");
+  EXPECT_EQ(ParseOk({"-f", "-", "--summary-file", "-"}).summary_path, "-");
+  EXPECT_EQ(ParseOk({"--summary-file", "s.txt"}).summary_path, "s.txt");
+}
+
 // Standard output cannot be rotated: say so instead of ignoring it.
 TEST(ParseOptionsTest, RotateSizeNeedsAFile) {
   for (const std::string path :
