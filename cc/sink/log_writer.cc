@@ -80,10 +80,16 @@ int PendingStopSignal() {
 absl::Status CheckLogPath(const std::string& path, ExistingLog mode,
                           absl::string_view noun) {
   if (std::optional<int> fd = StandardStreamFd(path); fd.has_value()) {
-    if (fcntl(*fd, F_GETFL) < 0) {
+    const int fl = fcntl(*fd, F_GETFL);
+    if (fl < 0) {
       return absl::FailedPreconditionError(absl::StrCat(
           "cannot write ", noun, " '", path, "': ", StreamName(*fd),
           " is not open"));
+    }
+    if ((fl & O_ACCMODE) == O_RDONLY) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot write ", noun, " '", path, "': ", StreamName(*fd),
+          " is open for reading only"));
     }
     return absl::OkStatus();
   }

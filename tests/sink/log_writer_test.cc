@@ -220,6 +220,12 @@ TEST_F(LogWriterTest, CheckStandardStreamNames) {
   absl::Status s = CheckLogPath("/proc/self/fd/987", ExistingLog::kAsk);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
   EXPECT_THAT(s.message(), HasSubstr("file descriptor 987 is not open"));
+  const int ro = open("/dev/null", O_RDONLY);
+  ASSERT_GE(ro, 0);
+  s = CheckLogPath(absl::StrCat("/dev/fd/", ro), ExistingLog::kAsk);
+  close(ro);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(s.message(), HasSubstr("is open for reading only"));
 }
 
 TEST_F(LogWriterTest, CheckUnwritableDirWhenNotRoot) {
