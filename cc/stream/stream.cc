@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "cc/common/stop_signals.h"
 #include "cc/sink/event.h"
 #include "cc/sink/pairing.h"
 #include "cc/sink/raw_format.h"
@@ -19,9 +20,6 @@
 
 namespace sysstream {
 namespace {
-
-constexpr int kStopSignals[] = {SIGINT,    SIGTERM, SIGQUIT, SIGALRM,
-                                SIGVTALRM, SIGPROF, SIGXCPU};
 
 // Everything the loop reads from its signalfd.
 sigset_t StreamSignals() {
@@ -231,6 +229,9 @@ absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
   LogSink sink(writer, options);
   StreamStats stats;
   const absl::Time start = absl::Now();
+  // A blocked output (a FIFO without a reader, a stalled reader) gives up
+  // at the end of --duration, or on SIGINT/SIGTERM (LogWriter).
+  writer.SetDeadline(start + options.duration);
   absl::Time last_flush = start, last_progress = start,
              last_cgroup_check = start;
   uint64_t progress_events = 0;
@@ -346,6 +347,12 @@ absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
       last_progress = now;
     }
   }
+
+  // The writer gave up on a blocked output: say why the stream stopped.
+  if (stats.stop_signal == 0) stats.stop_signal = writer.interrupt_signal();
+  if (writer.deadline_reached()) stats.duration_reached = true;
+  // The rest is written unless the output takes nothing for a while.
+  writer.StopRequested();
 
   // Stop producing, then take every record still in the ring.
   probe.Detach();

@@ -80,8 +80,8 @@ Outcome RunToEnd(const std::vector<std::string>& argv) {
 // A shell command that says it is ready (creates `ready`) after setting a
 // trap for `signal_name` that writes `trapped` and exits with `code`, then
 // waits for a sleep that outlasts the test (killed by the trap).
-std::vector<std::string> TrappingShell(const std::string& signal_name,
-                                       int code, const std::string& ready,
+std::vector<std::string> TrappingShell(const std::string& signal_name, int code,
+                                       const std::string& ready,
                                        const std::string& trapped) {
   return {"/bin/sh", "-c",
           absl::StrCat("trap 'kill $!; echo x > ", trapped, "; exit ", code,
@@ -150,7 +150,8 @@ TEST(CommandStop, ACommandThatIgnoresTheSignalIsKilledAfterKillAfter) {
 }
 
 TEST(CommandStop, KillAfterZeroKillsAtOnce) {
-  const std::string log = TempPath("kill0.log"), ready = TempPath("kill0.ready"),
+  const std::string log = TempPath("kill0.log"),
+                    ready = TempPath("kill0.ready"),
                     trapped = TempPath("kill0.trapped");
   std::vector<std::string> args = {"-f", log, "--kill-after", "0", "--"};
   for (const std::string& a : TrappingShell("TERM", 5, ready, trapped)) {
@@ -183,9 +184,9 @@ TEST(Signals, QuitAlarmUsr1AndUsr2NeverKillWithoutDraining) {
     w.Finish();
     EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
     EXPECT_THAT(t.notes + t.stderr_rest, HasSubstr("(SIGUSR1)"));
-    EXPECT_THAT(t.stderr_rest,
-                HasSubstr(absl::StrCat("(stopped by SIG", sigabbrev_np(signo),
-                                       ")")));
+    EXPECT_THAT(
+        t.stderr_rest,
+        HasSubstr(absl::StrCat("(stopped by SIG", sigabbrev_np(signo), ")")));
     // Drained and flushed: every record counted in the summary is there.
     RawLog parsed = ParseRawLog(log);
     ASSERT_TRUE(parsed.well_formed) << parsed.error;
@@ -263,17 +264,19 @@ TEST(Command, BadInterpreterIsNamed) {
   }
   const Outcome r = RunToEnd({g_sysstream, "-f", log, "--", script});
   EXPECT_EQ(r.code, 126) << r.err;
-  EXPECT_EQ(r.err, absl::StrCat("sysstream: ", script,
-                              ": bad interpreter /nonexistent/interp: No such "
-                              "file or directory\n"));
+  EXPECT_EQ(r.err,
+            absl::StrCat("sysstream: ", script,
+                         ": bad interpreter /nonexistent/interp: No such "
+                         "file or directory\n"));
   EXPECT_FALSE(Exists(log));
 }
 
 TEST(Targets, SysstreamsOwnPidIsRefusedWithoutDashM) {
   const std::string log = TempPath("self.log");
   // The shell execs sysstream: $$ is sysstream's own pid.
-  const Outcome r = RunToEnd(
-      {"/bin/sh", "-c", absl::StrCat("exec ", g_sysstream, " -f ", log, " $$")});
+  const Outcome r =
+      RunToEnd({"/bin/sh", "-c",
+                absl::StrCat("exec ", g_sysstream, " -f ", log, " $$")});
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_THAT(r.err, HasSubstr("is sysstream itself: use -m"));
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1L) << r.err;
@@ -290,7 +293,8 @@ TEST(Targets, KernelThreadIsRefused) {
     std::vector<std::string> f =
         absl::StrSplit(stat.substr(stat.rfind(')') + 2), ' ');
     uint64_t flags;
-    if (f.size() > 6 && absl::SimpleAtoi(f[6], &flags) && (flags & 0x00200000)) {
+    if (f.size() > 6 && absl::SimpleAtoi(f[6], &flags) &&
+        (flags & 0x00200000)) {
       kthread = std::to_string(pid);
     }
   }
@@ -299,8 +303,8 @@ TEST(Targets, KernelThreadIsRefused) {
   const Outcome r = RunToEnd({g_sysstream, "-f", log, kthread});
   EXPECT_EQ(r.code, 3) << r.err;
   EXPECT_EQ(r.err, absl::StrCat("sysstream: PID ", kthread,
-                              " is a kernel thread: it makes no system "
-                              "calls\n"));
+                                " is a kernel thread: it makes no system "
+                                "calls\n"));
   EXPECT_FALSE(Exists(log));
 }
 
