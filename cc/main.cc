@@ -2,11 +2,13 @@
 // sysstream: stream every system call of chosen processes into a log file.
 // main() only wires the modules together and is the only place that prints
 // errors and picks exit codes.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -27,7 +29,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "cc/cli/options.h"
+#include "cc/cli/prompt.h"
+#include "cc/common/std_stream.h"
+#include "cc/sink/append_check.h"
 #include "cc/common/privileges.h"
 #include "cc/decode/decode_command.h"
 #include "cc/probe/probe.h"
@@ -230,10 +236,7 @@ std::optional<absl::StatusOr<ContainerTargets>> ResolveOrWait(
   if (!opts.wait || !Waitable(t.status())) return t;
   std::fprintf(stderr, "sysstream: waiting (--wait): %s\n",
                std::string(t.status().message()).c_str());
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
+  const sigset_t stop = StopSignals();
   for (;;) {
     const struct timespec second = {1, 0};
     const int sig = sigtimedwait(&stop, nullptr, &second);
@@ -368,13 +371,39 @@ int ProbeFailure(const absl::Status& status) {
 }
 
 // An existing log file is never destroyed silently: on a terminal, ask.
-bool ConfirmOverwrite(const std::string& path) {
+// Ctrl-C (SIGINT, blocked by now) or SIGTERM at the question aborts.
+absl::StatusOr<bool> ConfirmOverwrite(const std::string& path,
+                                      absl::string_view noun, int* signo) {
   if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) return false;
-  std::fprintf(stderr, "sysstream: log file '%s' exists; overwrite? [y/N] ",
-               path.c_str());
-  std::string answer;
-  if (!std::getline(std::cin, answer)) return false;
-  return answer == "y" || answer == "Y" || answer == "yes";
+  return AskYesNo(STDIN_FILENO, STDERR_FILENO,
+                  absl::StrCat("sysstream: ", noun, " '", path,
+                               "' exists; overwrite? [y/N] "),
+                  signo);
+}
+
+// The log's or the summary file's place, checked (not yet created): the
+// same policy for both. `*mode` becomes kOverwrite if the user said yes.
+// 0, or the exit code.
+int CheckOutputPath(const std::string& path, absl::string_view noun,
+                    ExistingLog* mode) {
+  absl::Status ok = CheckLogPath(path, *mode, noun);
+  if (absl::IsAlreadyExists(ok)) {
+    int signo = 0;
+    absl::StatusOr<bool> yes = ConfirmOverwrite(
+        path, noun == "log" ? "log file" : noun, &signo);
+    if (!yes.ok()) {
+      std::fprintf(stderr, "\nsysstream: %s at the prompt; '%s' left as it "
+                   "was, nothing traced\n",
+                   std::string(yes.status().message()).c_str(), path.c_str());
+      return 128 + signo;
+    }
+    if (*yes) {
+      *mode = ExistingLog::kOverwrite;
+      ok = CheckLogPath(path, *mode, noun);
+    }
+  }
+  if (!ok.ok()) return Fail(kLogFile, ok);
+  return 0;
 }
 
 int Run(const Options& cli) {
@@ -392,6 +421,24 @@ int Run(const Options& cli) {
     absl::StatusOr<std::vector<uint32_t>> resolved = ResolvePids(opts.pids);
     if (!resolved.ok()) return Fail(kTargetNotFound, resolved.status());
     pids = *resolved;
+    // sysstream's own calls are -m's business, and tracing itself as a
+    // target would stop at once.
+    const uint32_t self = static_cast<uint32_t>(getpid());
+    if (std::find(pids.begin(), pids.end(), self) != pids.end()) {
+      if (!opts.include_self) {
+        return Fail(kUsage, absl::InvalidArgumentError(absl::StrCat(
+                                "PID ", self,
+                                " is sysstream itself: use -m to record "
+                                "its own calls")));
+      }
+      pids.erase(std::find(pids.begin(), pids.end(), self));
+      if (pids.empty() && opts.command.empty()) {
+        return Fail(kUsage, absl::InvalidArgumentError(absl::StrCat(
+                                "PID ", self,
+                                " is sysstream itself: give another target "
+                                "(with -m its calls are recorded too)")));
+      }
+    }
   }
   std::string command_path;
   if (!opts.command.empty()) {
@@ -428,13 +475,35 @@ int Run(const Options& cli) {
       HostArch(), opts.syscalls, opts.exclude_syscalls, SYSSTREAM_MAX_SYSCALLS);
   if (!syscall_filter.ok()) return Fail(kUsage, syscall_filter.status());
 
-  // 2. The log's place, checked (not yet created).
-  absl::Status log_ok = CheckLogPath(opts.log_path, opts.existing);
-  if (absl::IsAlreadyExists(log_ok) && ConfirmOverwrite(opts.log_path)) {
-    opts.existing = ExistingLog::kOverwrite;
-    log_ok = CheckLogPath(opts.log_path, opts.existing);
+  // 2. The log's place (and the summary file's), checked (not yet created).
+  if (int code = CheckOutputPath(opts.log_path, "log", &opts.existing);
+      code != 0) {
+    return code;
   }
-  if (!log_ok.ok()) return Fail(kLogFile, log_ok);
+  ExistingLog summary_existing = cli.existing;
+  if (!opts.summary_path.empty()) {
+    if (int code = CheckOutputPath(opts.summary_path, "summary file",
+                                   &summary_existing);
+        code != 0) {
+      return code;
+    }
+  }
+  // Rich events when any rich field is asked for, and always for bin.
+  uint32_t fields = (opts.timestamps ? kBinTimestamps : 0u) |
+                    (opts.tid ? kBinTid : 0u) | (opts.comm ? kBinComm : 0u) |
+                    (opts.ret ? kBinRet : 0u);
+  if (opts.format == LogFormat::kBin) {
+    fields |= kBinTimestamps | kBinTid | kBinComm;
+  }
+  if (opts.existing == ExistingLog::kAppend &&
+      !StandardStreamFd(opts.log_path).has_value()) {
+    if (absl::Status s = CheckAppendable(
+            opts.log_path, opts.format,
+            MakeBinHeader(HostArch(), pidns->dev, pidns->ino, fields));
+        !s.ok()) {
+      return Fail(kLogFile, s);
+    }
+  }
 
   // 3. Load the BPF program.
   ProbeOptions popts;
@@ -449,13 +518,6 @@ int Run(const Options& cli) {
   popts.btf_path = opts.btf_path;
   popts.cgroups = ctargets->cgroups;
   popts.syscalls = *syscall_filter;
-  // Rich events when any rich field is asked for, and always for bin.
-  uint32_t fields = (opts.timestamps ? kBinTimestamps : 0u) |
-                    (opts.tid ? kBinTid : 0u) | (opts.comm ? kBinComm : 0u) |
-                    (opts.ret ? kBinRet : 0u);
-  if (opts.format == LogFormat::kBin) {
-    fields |= kBinTimestamps | kBinTid | kBinComm;
-  }
   popts.rich_events = fields != 0;
   popts.with_ret = opts.ret;
   popts.execve_nr = SyscallNumber(HostArch(), "execve").value_or(59);
@@ -468,7 +530,9 @@ int Run(const Options& cli) {
   std::unique_ptr<HeldCommand> command;
   if (!opts.command.empty()) {
     absl::StatusOr<std::unique_ptr<HeldCommand>> started =
-        HeldCommand::Start(command_path, opts.command, child_mask);
+        HeldCommand::Start(command_path, opts.command, child_mask,
+                           /*stdout_to_stderr=*/StandardStreamFd(
+                               opts.log_path) == STDOUT_FILENO);
     if (!started.ok()) return Fail(kInternal, started.status());
     command = std::move(*started);
   }
@@ -497,19 +561,30 @@ int Run(const Options& cli) {
   if (command) {
     if (absl::Status s = command->Release(); !s.ok()) {
       if (absl::IsNotFound(s)) return Fail(kCommandNotFound, s);
-      if (absl::IsPermissionDenied(s)) return Fail(kCommandNotExecutable, s);
+      if (absl::IsPermissionDenied(s) || absl::IsFailedPrecondition(s)) {
+        return Fail(kCommandNotExecutable, s);
+      }
       return Fail(kInternal, s);
     }
   }
   absl::StatusOr<std::unique_ptr<LogWriter>> writer =
       LogWriter::Open(opts.log_path, opts.existing);
   if (!writer.ok()) return Fail(kLogFile, writer.status());
+  std::unique_ptr<LogWriter> summary_file;
+  if (!opts.summary_path.empty()) {
+    absl::StatusOr<std::unique_ptr<LogWriter>> opened =
+        LogWriter::Open(opts.summary_path, summary_existing, "summary file");
+    if (!opened.ok()) return Fail(kLogFile, opened.status());
+    summary_file = std::move(*opened);
+  }
 
   // 7. From here on the stream needs no privilege: drop them all.
   if (absl::Status s = DropAllCapabilities(); !s.ok()) {
     return Fail(kInternal, s);
   }
 
+  const std::optional<int> log_stream = StandardStreamFd(opts.log_path);
+  const bool log_is_stream = log_stream == 1;
   std::string what =
       trace_all ? std::string("all processes")
                 : absl::StrCat(pids.size(),
@@ -519,10 +594,13 @@ int Run(const Options& cli) {
                         ctargets->cgroups.size(),
                         ctargets->cgroups.size() == 1 ? " cgroup" : " cgroups");
   }
+  const bool one = !trace_all && !has_cgroups && pids.size() == 1;
   std::fprintf(
       stderr, "sysstream: tracing %s%s into %s\n", what.c_str(),
-      opts.follow && !trace_all ? " and their children" : "",
-      opts.log_path == "-" ? "standard output" : opts.log_path.c_str());
+      opts.follow && !trace_all ? (one ? " and its children"
+                                       : " and their children")
+                                : "",
+      log_is_stream ? "standard output" : opts.log_path.c_str());
 
   (*writer)->SetRotation(opts.rotate_bytes, opts.rotate_keep);
   if (opts.format == LogFormat::kBin) {
@@ -540,7 +618,7 @@ int Run(const Options& cli) {
   if (opts.duration_ms > 0) sopts.duration = absl::Milliseconds(opts.duration_ms);
   sopts.delimiter = opts.delimiter;
   sopts.verbose = opts.verbose;
-  sopts.verbose_fd = opts.log_path == "-" ? STDERR_FILENO : STDOUT_FILENO;
+  sopts.verbose_fd = log_stream == STDOUT_FILENO ? STDERR_FILENO : STDOUT_FILENO;
   sopts.progress = !opts.verbose && !opts.quiet && isatty(STDERR_FILENO);
   // A cgroup lives on while its processes come and go: run until stopped.
   sopts.stop_when_targets_gone = !trace_all && !has_cgroups;
@@ -552,22 +630,33 @@ int Run(const Options& cli) {
     watcher.emplace(opts, probe, *ctargets);
     sopts.cgroups_gone = [&watcher] { return watcher->AllGone(); };
   }
+  if (command) {
+    HeldCommand* cmd = command.get();
+    sopts.command = CommandControl{
+        [cmd](int signo) { kill(cmd->pid(), signo); },
+        [cmd] { return cmd->TryWait().has_value(); }};
+    sopts.kill_after = absl::Milliseconds(opts.kill_after_ms);
+  }
   absl::StatusOr<StreamStats> stats = RunStream(probe, **writer, sopts);
   if (!stats.ok()) return Fail(kInternal, stats.status());
 
   std::string why;
   if (stats->stop_signal != 0) {
-    why =
-        absl::StrCat("stopped by ",
-                     sigabbrev_np(stats->stop_signal)
-                         ? absl::StrCat("SIG", sigabbrev_np(stats->stop_signal))
-                         : absl::StrCat("signal ", stats->stop_signal));
-  } else if (stats->targets_gone) {
-    why = "all targets exited";
+    why = absl::StrCat("stopped by ", SignalName(stats->stop_signal));
   } else if (stats->duration_reached) {
     why = "duration reached";
+  } else if (stats->targets_gone) {
+    why = "all targets exited";
   } else {
     why = "write error";
+  }
+  if (command && (stats->stop_signal != 0 || stats->duration_reached)) {
+    if (stats->command_killed) {
+      absl::StrAppend(&why, "; the command was killed (SIGKILL)");
+    } else if (stats->forwarded_signal != 0) {
+      absl::StrAppend(&why, "; ", SignalName(stats->forwarded_signal),
+                      " sent to the command");
+    }
   }
   // --ret: returns lost are calls recorded without their return value,
   // not lost calls (events + lost = calls made).
@@ -577,7 +666,7 @@ int Run(const Options& cli) {
     std::fprintf(
         stderr, "sysstream: %llu events written to %s, %llu lost, %s%.2f s (%s)\n",
         static_cast<unsigned long long>(stats->events),
-        opts.log_path == "-" ? "standard output" : opts.log_path.c_str(),
+        log_is_stream ? "standard output" : opts.log_path.c_str(),
         static_cast<unsigned long long>(stats->lost), returns_lost.c_str(),
         stats->seconds, why.c_str());
   } else {
@@ -592,12 +681,14 @@ int Run(const Options& cli) {
     if (opts.summary_path.empty()) {
       std::fputs(table.c_str(), stderr);
     } else {
-      std::ofstream out(opts.summary_path);
-      out << table;
-      if (!out) {
-        std::fprintf(stderr, "sysstream: cannot write summary to '%s'\n",
-                     opts.summary_path.c_str());
-        return kLogFile;
+      // Through the descriptor opened before tracing (same policy as the
+      // log: O_NOFOLLOW, never clobbered without --force, 0640).
+      for (absl::string_view line : absl::StrSplit(table, '\n', absl::SkipEmpty())) {
+        summary_file->Write(absl::StrCat(line, "\n"));
+      }
+      summary_file->StopRequested();
+      if (absl::Status s = summary_file->Sync(); !s.ok()) {
+        return Fail(kLogFile, s);
       }
     }
   }
@@ -627,6 +718,20 @@ int Run(const Options& cli) {
 }  // namespace sysstream
 
 int main(int argc, char** argv) {
+  // Closed standard streams would be reused by the next open(): the log
+  // would then receive sysstream's own messages. Make 0-2 valid first.
+  bool stdout_closed = false;
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+      if (fd == STDOUT_FILENO) stdout_closed = true;
+      const int null_fd = open("/dev/null", O_RDWR | O_NOFOLLOW);
+      if (null_fd < 0) return sysstream::kInternal;
+      if (null_fd != fd) {  // cannot happen: the lowest free fd is `fd`
+        dup2(null_fd, fd);
+        close(null_fd);
+      }
+    }
+  }
   // Under `bazel run`, relative paths mean the user's directory, not the
   // runfiles tree.
   if (const char* dir = std::getenv("BUILD_WORKING_DIRECTORY");
@@ -645,7 +750,12 @@ int main(int argc, char** argv) {
         return sysstream::kOk;
       }
     }
-    absl::Status s = sysstream::RunDecode(args, stdout);
+    // decode's output is standard output: closed, it cannot be written.
+    absl::Status s =
+        stdout_closed
+            ? absl::ResourceExhaustedError(
+                  "cannot write the decoded log: standard output is not open")
+            : sysstream::RunDecode(args, stdout);
     if (s.ok()) return sysstream::kOk;
     std::fprintf(stderr, "sysstream decode: %s\n",
                  std::string(s.message()).c_str());
@@ -656,7 +766,10 @@ int main(int argc, char** argv) {
         return sysstream::kMalformedLog;
       case absl::StatusCode::kNotFound:
       case absl::StatusCode::kPermissionDenied:
+      case absl::StatusCode::kFailedPrecondition:  // a directory
         return sysstream::kLogFile;
+      case absl::StatusCode::kResourceExhausted:  // its output
+        return sysstream::kWriteFailed;
       default:
         return sysstream::kInternal;
     }

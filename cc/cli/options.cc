@@ -20,6 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "cc/common/status_macros.h"
+#include "cc/common/std_stream.h"
 
 namespace sysstream {
 namespace {
@@ -48,6 +49,7 @@ enum class OptionId {
   kSummary,
   kSummaryFile,
   kDuration,
+  kKillAfter,
   kRotateSize,
   kRotateKeep,
   kTimestamps,
@@ -87,6 +89,7 @@ constexpr OptionSpec kOptionSpecs[] = {
     {"summary", 'c', false, OptionId::kSummary},
     {"summary-file", '\0', true, OptionId::kSummaryFile},
     {"duration", '\0', true, OptionId::kDuration},
+    {"kill-after", '\0', true, OptionId::kKillAfter},
     {"rotate-size", '\0', true, OptionId::kRotateSize},
     {"rotate-keep", '\0', true, OptionId::kRotateKeep},
     {"timestamps", '\0', false, OptionId::kTimestamps},
@@ -228,7 +231,19 @@ class PidListParser {
   std::string previous_word_;
 };
 
-// Decodes \t \n \0 \\ so that a delimiter can be typed on a shell line.
+// The characters `sysstream decode` (cc/sink/decode.cc) takes as record
+// delimiters: a delimiter made of anything else (a hex digit, a letter)
+// would make the log unreadable.
+bool IsDecodableDelimiterChar(char c) {
+  return c == '\t' || c == '\n' || c == ' ' || c == '\r' || c == '\0' ||
+         c == ',';
+}
+
+// Longest --delimiter, so that a record stays small.
+constexpr size_t kMaxDelimiterSize = 16;
+
+// Decodes \t \n \r \0 \\ so that a delimiter can be typed on a shell line,
+// then checks that `sysstream decode` can read the log back.
 absl::StatusOr<std::string> DecodeDelimiter(absl::string_view text) {
   if (text.empty()) {
     return Invalid("invalid delimiter", text, "must not be empty");
@@ -241,7 +256,7 @@ absl::StatusOr<std::string> DecodeDelimiter(absl::string_view text) {
     }
     if (i + 1 == text.size()) {
       return Invalid("invalid delimiter", text,
-                     "ends with a lone '\\' (use \\\\ for a backslash)");
+                     "ends with a lone '\\'");
     }
     switch (text[++i]) {
       case 't':
@@ -249,6 +264,9 @@ absl::StatusOr<std::string> DecodeDelimiter(absl::string_view text) {
         break;
       case 'n':
         out += '\n';
+        break;
+      case 'r':
+        out += '\r';
         break;
       case '0':
         out += '\0';
@@ -260,8 +278,20 @@ absl::StatusOr<std::string> DecodeDelimiter(absl::string_view text) {
         return Invalid(
             "invalid delimiter", text,
             absl::StrCat("unknown escape '\\", Shown(text.substr(i, 1)),
-                         "' (known: \\t \\n \\0 \\\\)"));
+                         "' (known: \\t \\n \\r \\0 \\\\)"));
     }
+  }
+  for (char c : out) {
+    if (!IsDecodableDelimiterChar(c)) {
+      return Invalid("invalid delimiter", text,
+                     "only tab, newline, carriage return, space, comma and "
+                     "NUL (\\t \\n \\r ' ' , \\0) can be read back by "
+                     "'sysstream decode'");
+    }
+  }
+  if (out.size() > kMaxDelimiterSize) {
+    return Invalid("invalid delimiter", text,
+                   absl::StrCat("longer than ", kMaxDelimiterSize, " bytes"));
   }
   return out;
 }
@@ -451,6 +481,17 @@ absl::Status Apply(const OptionSpec& spec, absl::string_view spelled,
       if (options.duration_ms == 0) options.duration_ms = 1;
       break;
     }
+    case OptionId::kKillAfter: {
+      absl::Duration d;
+      if (!absl::ParseDuration(std::string(value), &d) ||
+          d < absl::ZeroDuration() || d == absl::InfiniteDuration()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "invalid kill-after time '", Shown(value),
+            "': expected a time such as 5s, 500ms or 0 (kill at once)"));
+      }
+      options.kill_after_ms = absl::ToInt64Milliseconds(d);
+      break;
+    }
     case OptionId::kRotateSize: {
       uint64_t bytes = 0;
       if (!ParseSize(value, &bytes) || bytes < 4096) {
@@ -569,6 +610,18 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
         }
         // The rest of the argument ("-ffile"), else the next argument.
         absl::string_view value = arg.substr(j + 1);
+        if (absl::StartsWith(value, "=")) {
+          // getopt would take "=x" as the value: almost never what was
+          // meant (-f=x would create a file named "=x").
+          const OptionSpec& s = *spec;
+          return absl::InvalidArgumentError(absl::StrCat(
+              "option '", spelled, "' given as '", Shown(arg),
+              "': write '", spelled, " ", Shown(value.substr(1)), "'",
+              s.long_name.empty()
+                  ? std::string()
+                  : absl::StrCat(" or '--", s.long_name, "=",
+                                 Shown(value.substr(1)), "'")));
+        }
         if (value.empty()) {
           if (i + 1 == args.size()) return RequiresArgument(spelled);
           value = args[++i];
@@ -582,6 +635,19 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
     RETURN_IF_ERROR(pid_list.AddArgument(arg));
   }
   RETURN_IF_ERROR(pid_list.Finish());
+  if (options.rotate_bytes > 0 &&
+      StandardStreamFd(options.log_path).has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--rotate-size needs a log file: '", Shown(options.log_path),
+        "' is a standard stream, which cannot be rotated"));
+  }
+  if (!options.summary_path.empty() &&
+      options.summary_path == options.log_path &&
+      !StandardStreamFd(options.log_path).has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--summary-file '", Shown(options.summary_path),
+        "' is the log file: name another file"));
+  }
   if (options.wait && options.containers.empty() && options.pods.empty() &&
       options.cgroups.empty()) {
     return absl::InvalidArgumentError(
@@ -607,13 +673,15 @@ Targets:
   then drains what the kernel recorded, fsyncs the log and prints a summary.
 
 Options:
-  -f, --file FILE       write the log to FILE; "-" is standard output
+  -f, --file FILE       write the log to FILE; "-" (or /dev/stdout,
+                        /dev/stderr, /proc/self/fd/N) is that open stream
                         (default: sysstream.log)
       --force           overwrite an existing log file
       --append          append to an existing log file
                         (default: ask on a terminal, refuse otherwise)
-      --delimiter STR   written after each record; the escapes \t \n \0 \\
-                        are decoded (default: \t)
+      --delimiter STR   written after each record: tab, newline, CR, space,
+                        comma or NUL (what decode reads back); the escapes
+                        \t \n \r \0 are decoded (default: \t)
       --ring-size SIZE  BPF ring buffer size in bytes: a power of two from
                         4 KiB to 1 GiB; suffixes K, M, G or KiB, MiB, GiB
                         (default: 8 MiB)
@@ -668,8 +736,14 @@ Output:
   -c, --summary         at exit, print calls per pid and syscall on stderr
       --summary-file F  write that table to F instead
       --duration TIME   stop after TIME (30s, 5m, 1h, 500ms)
-      --rotate-size N   start a new log file when it would exceed N bytes
-                        (K, M, G suffixes); old ones become FILE.1, FILE.2..
+      --kill-after TIME with -- COMMAND: on a stop (SIGINT, SIGTERM, ...,
+                        --duration) the command gets the signal (SIGTERM
+                        for --duration) and TIME to exit, traced, before
+                        SIGKILL (default: 5s; 0: SIGKILL at once)
+      --rotate-size N   start a new log file before it would exceed N bytes
+                        (at least 4K; K, M, G suffixes; a file holds at least
+                        one record); old ones become FILE.1, FILE.2..
+                        (not with -f -)
       --rotate-keep N   old files to keep when rotating (default: 5)
   SIGHUP reopens the log file (for logrotate's move-then-signal).
 
@@ -691,15 +765,18 @@ Exit status:
   1        internal error
   2        usage error
   3        target not found
-  4        log file error
+  4        log file error (also --summary-file, --append checks, decode's
+           FILE)
   5        missing privileges
   6        kernel unsupported or no BTF
-  7        write error while streaming
+  7        write error while streaming, or an output that took nothing
+           until the stop (also decode's output)
   8        ambiguous container name
   9        container runtime unreachable (e.g. DOCKER_HOST socket)
   10       malformed container runtime state
   11       decode: malformed log
   126/127  COMMAND not executable / not found
+  130/143  SIGINT / SIGTERM at the overwrite question (nothing traced)
 )";
 }
 

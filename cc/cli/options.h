@@ -61,6 +61,7 @@ struct Options {
   bool summary = false;                 // -c/--summary
   std::string summary_path;             // --summary-file; empty: stderr
   int64_t duration_ms = 0;              // --duration; 0: until stopped
+  int64_t kill_after_ms = 5000;         // --kill-after (-- COMMAND)
   uint64_t rotate_bytes = 0;            // --rotate-size; 0: never
   uint32_t rotate_keep = 5;             // --rotate-keep
   std::vector<std::string> command;

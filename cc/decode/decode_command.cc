@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cc/decode/decode_command.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -28,6 +31,8 @@ jsonl (one JSON object per line), summary (calls per pid and syscall) or raw
 (default: this machine's). Gap markers print as "-- N records lost --".
 A malformed or truncated record stops decoding with an error that names its
 byte offset (exit status 11), after everything before it was printed.
+A FILE that is missing, unreadable or a directory exits 4; output that
+cannot be written (a full disk, /dev/full, a closed standard output) exits 7.
 )";
 }
 
@@ -84,9 +89,22 @@ absl::Status RunDecode(const std::vector<std::string>& args, std::FILE* out) {
     }
   }
 
+  // Output that cannot be written is an error (exit 7), found before the
+  // log is read, or at the first failed write.
+  // (A stream with no descriptor, e.g. open_memstream, is always open.)
+  const int out_fd = fileno(out);
+  if (out_fd >= 0 && fcntl(out_fd, F_GETFL) < 0) {
+    return absl::ResourceExhaustedError(
+        "cannot write the decoded log: standard output is not open");
+  }
   std::ifstream file;
   std::istream* in = &std::cin;
   if (path != "-") {
+    struct stat sb;
+    if (stat(path.c_str(), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot read '", path, "': it is a directory"));
+    }
     file.open(path, std::ios::binary);
     if (!file) {
       const std::string msg =
@@ -98,6 +116,18 @@ absl::Status RunDecode(const std::vector<std::string>& args, std::FILE* out) {
   }
   SyscallSummary summary;
   std::string line;
+  // The first write error; once there is one, nothing more is written
+  // (the log is still read to its end, which is cheap).
+  int write_errno = 0;
+  auto write_failed = [&] { return write_errno != 0; };
+  auto put = [&](const std::string& text) {
+    if (write_failed()) return;
+    errno = 0;
+    if (std::fwrite(text.data(), 1, text.size(), out) != text.size() ||
+        std::ferror(out)) {
+      write_errno = errno != 0 ? errno : EIO;
+    }
+  };
   auto emit = [&](const Event& e) {
     if (format == "summary") {
       summary.Add(e);
@@ -105,11 +135,11 @@ absl::Status RunDecode(const std::vector<std::string>& args, std::FILE* out) {
     }
     line = format == "text" ? FormatText(e, arch) : FormatJson(e, arch);
     line += '\n';
-    std::fwrite(line.data(), 1, line.size(), out);
+    put(line);
   };
   auto emit_raw = [&](uint64_t record) {
     line = absl::StrCat(absl::Hex(record), "\t");
-    std::fwrite(line.data(), 1, line.size(), out);
+    put(line);
   };
   absl::Status status;
   if (in->peek() == kBinMagic[0]) {
@@ -168,11 +198,20 @@ absl::Status RunDecode(const std::vector<std::string>& args, std::FILE* out) {
       }
     });
   }
-  if (format == "summary") {
+  if (format == "summary" && !write_failed()) {
     const std::string table = summary.Table(arch);
     std::fwrite(table.data(), 1, table.size(), out);
   }
-  std::fflush(out);
+  if (std::fflush(out) != 0 || std::ferror(out)) {
+    if (write_errno == 0) write_errno = errno != 0 ? errno : EIO;
+  }
+  if (write_errno != 0) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "writing the decoded log: ", std::strerror(write_errno)));
+  }
+  if (in->bad()) {
+    return absl::DataLossError(absl::StrCat("reading '", path, "' failed"));
+  }
   return status;
 }
 

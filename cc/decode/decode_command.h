@@ -13,7 +13,9 @@ namespace sysstream {
 
 // Runs the decode command on args after "decode", writing to `out`.
 // InvalidArgument: bad usage; NotFound/PermissionDenied: cannot open the
-// file; DataLoss: malformed log (the message names the byte offset).
+// file; FailedPrecondition: it is a directory; DataLoss: malformed log (the
+// message names the byte offset); ResourceExhausted: `out` cannot be
+// written (closed, a full disk, /dev/full).
 absl::Status RunDecode(const std::vector<std::string>& args, std::FILE* out);
 
 std::string DecodeHelpText();

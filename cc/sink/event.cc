@@ -14,17 +14,74 @@ namespace {
 // Linux returns -errno for errors in [-4095, -1].
 bool IsError(int64_t ret) { return ret < 0 && ret >= -4095; }
 
-std::string JsonEscape(const std::string& s) {
+// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlong
+// forms, no surrogates, at most U+10FFFF), or 0 if there is none.
+size_t Utf8SequenceAt(const std::string& s, size_t i) {
+  const auto at = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = at(i);
+  size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xbf;  // bounds of the second byte
+  if (c < 0x80) return 1;
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) lo = 0xa0;
+    if (c == 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  if (at(i + 1) < lo || at(i + 1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k) {
+    if (at(i + k) < 0x80 || at(i + k) > 0xbf) return 0;
+  }
+  return n;
+}
+
+// A JSON string body: valid UTF-8 as is; '"', '\\', control characters
+// (C0, DEL and the C1 range U+0080..U+009F) escaped as \uXXXX, which is
+// lossless. A byte that is not part of valid UTF-8 (a name cut by the
+// kernel inside a character, or not UTF-8 at all) becomes U+FFFD and
+// `*lossy` is set: the caller then adds the exact bytes in hex.
+std::string JsonEscape(const std::string& s, bool* lossy) {
   std::string out;
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const size_t n = Utf8SequenceAt(s, i);
+    if (n == 0) {
+      out += "\xef\xbf\xbd";  // U+FFFD REPLACEMENT CHARACTER
+      *lossy = true;
+      ++i;
+    } else if (c == '"' || c == '\\') {
       out += '\\';
       out += static_cast<char>(c);
-    } else if (c < 0x20 || c >= 0x7f) {
+      ++i;
+    } else if (c < 0x20 || c == 0x7f) {
       out += absl::StrFormat("\\u%04x", c);
+      ++i;
+    } else if (n == 2 && c == 0xc2 &&
+               static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
+      out += absl::StrFormat("\\u%04x", static_cast<unsigned char>(s[i + 1]));
+      i += 2;
     } else {
-      out += static_cast<char>(c);
+      out.append(s, i, n);
+      i += n;
     }
+  }
+  return out;
+}
+
+std::string Hex(const std::string& s) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 0xf];
   }
   return out;
 }
@@ -116,7 +173,12 @@ std::string FormatJson(const Event& e, Arch arch) {
   if (e.out_of_range) absl::StrAppend(&out, ",\"out_of_range\":true");
   if (e.ts_ns) absl::StrAppend(&out, ",\"ts_ns\":", *e.ts_ns);
   if (e.tid) absl::StrAppend(&out, ",\"tid\":", *e.tid);
-  if (e.comm) absl::StrAppend(&out, ",\"comm\":\"", JsonEscape(*e.comm), "\"");
+  if (e.comm) {
+    bool lossy = false;
+    absl::StrAppend(&out, ",\"comm\":\"", JsonEscape(*e.comm, &lossy), "\"");
+    // Not valid UTF-8: the exact bytes too, so nothing is lost.
+    if (lossy) absl::StrAppend(&out, ",\"comm_hex\":\"", Hex(*e.comm), "\"");
+  }
   if (e.ret) {
     absl::StrAppend(&out, ",\"ret\":", *e.ret);
     if (IsError(*e.ret)) {

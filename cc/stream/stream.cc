@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "cc/common/stop_signals.h"
 #include "cc/sink/event.h"
 #include "cc/sink/pairing.h"
 #include "cc/sink/raw_format.h"
@@ -20,15 +21,16 @@
 namespace sysstream {
 namespace {
 
+// Everything the loop reads from its signalfd.
 sigset_t StreamSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
+  sigset_t set = StopSignals();
   sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGUSR1);
+  sigaddset(&set, SIGUSR2);
   sigaddset(&set, SIGCHLD);
   return set;
 }
+
 
 absl::Status Errno(absl::string_view what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
@@ -180,11 +182,26 @@ class LogSink : public RecordSink {
 
 }  // namespace
 
+std::string SignalName(int signo) {
+  const char* abbrev = sigabbrev_np(signo);
+  return abbrev != nullptr ? absl::StrCat("SIG", abbrev)
+                           : absl::StrCat("signal ", signo);
+}
+
+sigset_t StopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int signo : kStopSignals) sigaddset(&set, signo);
+  return set;
+}
+
 absl::Status BlockStreamSignals(sigset_t* old_mask) {
   sigset_t set = StreamSignals();
-  // SIGPIPE stays blocked (not read): a closed reader of "-f -" or of a
-  // held command's pipe shows up as EPIPE where it happens.
+  // SIGPIPE and SIGXFSZ stay blocked (not read): a closed reader of "-f -"
+  // or of a held command's pipe, or a file size limit, shows up as EPIPE or
+  // EFBIG where it happens.
   sigaddset(&set, SIGPIPE);
+  sigaddset(&set, SIGXFSZ);
   if (sigprocmask(SIG_BLOCK, &set, old_mask) != 0) return Errno("sigprocmask");
   return absl::OkStatus();
 }
@@ -216,12 +233,45 @@ absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
   LogSink sink(writer, options);
   StreamStats stats;
   const absl::Time start = absl::Now();
+  // A blocked output (a FIFO without a reader, a stalled reader) gives up
+  // at the end of --duration, or on SIGINT/SIGTERM (LogWriter).
+  writer.SetDeadline(start + options.duration);
   absl::Time last_flush = start, last_progress = start,
              last_cgroup_check = start;
   uint64_t progress_events = 0;
   bool progress_shown = false;
 
   bool stop = false;
+  // -- COMMAND: a stop first reaches the command, whose shutdown is traced
+  // until it exits or kill_after passes.
+  bool command_stopping = false;
+  absl::Time kill_at = absl::InfiniteFuture();
+  auto kill_command = [&] {
+    if (stats.command_killed) return;
+    options.command->send(SIGKILL);
+    stats.command_killed = true;
+  };
+  // `forward`: the signal for the command, 0 if it already has it.
+  auto request_stop = [&](int forward) {
+    if (!options.command.has_value() || options.command->exited()) {
+      stop = true;
+      return;
+    }
+    if (command_stopping) {  // asked again: no more waiting
+      kill_command();
+      return;
+    }
+    command_stopping = true;
+    if (options.kill_after <= absl::ZeroDuration()) {
+      kill_command();
+      return;
+    }
+    if (forward != 0) {
+      options.command->send(forward);
+      stats.forwarded_signal = forward;
+    }
+    kill_at = absl::Now() + options.kill_after;
+  };
   while (!stop) {
     epoll_event events[4];
     int n = epoll_wait(epfd.get(), events, 4, -1);
@@ -234,17 +284,26 @@ absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
       if (events[i].data.fd == sfd.get()) {
         signalfd_siginfo si;
         while (read(sfd.get(), &si, sizeof(si)) == sizeof(si)) {
-          if (si.ssi_signo == SIGCHLD) continue;  // exits show in live count
-          if (si.ssi_signo == SIGHUP) {
+          const int signo = static_cast<int>(si.ssi_signo);
+          if (signo == SIGCHLD || signo == SIGUSR2) continue;
+          if (signo == SIGHUP) {
             // logrotate moved the file: continue in a new one.
             (void)writer.Reopen();
             ++stats.reopens;
             continue;
           }
-          if (stats.stop_signal == 0) {
-            stats.stop_signal = static_cast<int>(si.ssi_signo);
+          if (signo == SIGUSR1) {
+            (void)writer.Flush();
+            WriteAll(2, absl::StrFormat(
+                            "sysstream: %d events, %d lost, %.2f s (SIGUSR1)\n",
+                            sink.events(), sink.lost(),
+                            absl::ToDoubleSeconds(absl::Now() - start)));
+            continue;
           }
-          stop = true;
+          if (stats.stop_signal == 0) stats.stop_signal = signo;
+          // A terminal's Ctrl-C or Ctrl-\ (SI_KERNEL) reached the command
+          // too, as it shares sysstream's process group: not sent twice.
+          request_stop(si.ssi_code == SI_KERNEL ? 0 : signo);
         }
       } else if (events[i].data.fd == tfd.get()) {
         uint64_t expirations;
@@ -259,11 +318,14 @@ absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
       stats.targets_gone = true;
       stop = true;
     }
+    if (command_stopping && options.command->exited()) stop = true;
     if (!tick) continue;
     const absl::Time now = absl::Now();
-    if (now - start >= options.duration) {
+    if (command_stopping && now >= kill_at) kill_command();
+    if (now - start >= options.duration && !stats.duration_reached &&
+        stats.stop_signal == 0) {
       stats.duration_reached = true;
-      stop = true;
+      request_stop(SIGTERM);
     }
     if (options.cgroups_gone && now - last_cgroup_check >= absl::Seconds(1)) {
       last_cgroup_check = now;
@@ -289,6 +351,12 @@ absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
       last_progress = now;
     }
   }
+
+  // The writer gave up on a blocked output: say why the stream stopped.
+  if (stats.stop_signal == 0) stats.stop_signal = writer.interrupt_signal();
+  if (writer.deadline_reached()) stats.duration_reached = true;
+  // The rest is written unless the output takes nothing for a while.
+  writer.StopRequested();
 
   // Stop producing, then take every record still in the ring.
   probe.Detach();

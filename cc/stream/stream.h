@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -19,6 +20,12 @@
 #include "cc/sink/summary.h"
 
 namespace sysstream {
+
+// `-- COMMAND`: how a stop reaches the command sysstream started.
+struct CommandControl {
+  std::function<void(int signo)> send;  // signals the command's process
+  std::function<bool()> exited;         // reaps it; true once it has exited
+};
 
 struct StreamOptions {
   LogFormat format = LogFormat::kRaw;
@@ -35,6 +42,11 @@ struct StreamOptions {
   absl::Duration drain_interval = absl::Milliseconds(50);
   absl::Duration flush_interval = absl::Milliseconds(250);
   absl::Duration duration = absl::InfiniteDuration();  // --duration
+  // Set with -- COMMAND: a stop (signal or --duration) is forwarded to the
+  // command (SIGTERM for --duration), whose shutdown is traced for up to
+  // kill_after before it is SIGKILLed; the stream ends once it has exited.
+  std::optional<CommandControl> command;
+  absl::Duration kill_after = absl::Seconds(5);
 };
 
 struct StreamStats {
@@ -48,16 +60,28 @@ struct StreamStats {
   bool targets_gone = false;  // every target exited
   bool duration_reached = false;
   uint64_t reopens = 0;  // SIGHUPs handled
+  int forwarded_signal = 0;     // sent to the command on stop, if any
+  bool command_killed = false;  // SIGKILLed after kill_after
   absl::Status write_status;  // first log write error
 };
 
-// Blocks SIGINT, SIGTERM, SIGHUP and SIGCHLD so the loop reads them from a
-// signalfd, and SIGPIPE so broken pipes are errors; `old_mask` receives the
-// mask to restore in children.
+// The signals that stop sysstream (drain, summarize, exit): SIGINT,
+// SIGTERM, SIGQUIT, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU. Their default
+// action would kill it without draining the ring.
+sigset_t StopSignals();
+
+// "SIGTERM", or "signal 42" for one without a name.
+std::string SignalName(int signo);
+
+// Blocks the stop signals, SIGHUP, SIGUSR1, SIGUSR2 and SIGCHLD so the loop
+// reads them from a signalfd, and SIGPIPE and SIGXFSZ so broken pipes and
+// file size limits are write errors; `old_mask` receives the mask to
+// restore in children.
 absl::Status BlockStreamSignals(sigset_t* old_mask);
 
-// Runs until a stop signal (SIGINT, SIGTERM), every target has exited, the
-// duration has passed, or a write error. SIGHUP reopens the log.
+// Runs until a stop signal, every target has exited, the duration has
+// passed, or a write error. SIGHUP reopens the log; SIGUSR1 flushes it and
+// prints a status line on stderr; SIGUSR2 is ignored.
 absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
                                       const StreamOptions& options);
 

@@ -2,6 +2,7 @@
 #include "cc/target/command.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,7 +25,70 @@ bool IsExecutableFile(const std::string& path) {
          access(path.c_str(), X_OK) == 0;
 }
 
+// A pipe whose ends close themselves unless released (fork may fail).
+class Fd {
+ public:
+  Fd() = default;
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void reset(int fd) { fd_ = fd; }
+
+ private:
+  int fd_ = -1;
+};
+
+int Pipe(Fd (&ends)[2]) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return -1;
+  ends[0].reset(fds[0]);
+  ends[1].reset(fds[1]);
+  return 0;
+}
+
+// The interpreter a script names on its "#!" line, or "" if it has none.
+std::string Interpreter(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  char buf[256];
+  const ssize_t n = read(fd, buf, sizeof(buf));
+  close(fd);
+  if (n < 3 || buf[0] != '#' || buf[1] != '!') return "";
+  std::string line(buf + 2, static_cast<size_t>(n) - 2);
+  line = line.substr(0, line.find('\n'));
+  const size_t start = line.find_first_not_of(" \t");
+  if (start == std::string::npos) return "";
+  line = line.substr(start);
+  return line.substr(0, line.find_first_of(" \t"));
+}
+
 }  // namespace
+
+absl::Status ExecError(const std::string& path, int error) {
+  if (error == ENOENT && access(path.c_str(), F_OK) == 0) {
+    // The file is there: what is missing is what the kernel runs it with.
+    const std::string interpreter = Interpreter(path);
+    if (!interpreter.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, ": bad interpreter ", interpreter, ": ",
+                       std::strerror(error)));
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, ": cannot execute: its ELF interpreter (dynamic loader) is "
+              "missing"));
+  }
+  const std::string msg = absl::StrCat(path, ": ", std::strerror(error));
+  if (error == ENOENT) return absl::NotFoundError(msg);
+  return absl::PermissionDeniedError(msg);
+}
 
 absl::StatusOr<std::string> FindExecutable(const std::string& name) {
   if (name.empty()) return absl::NotFoundError("empty command name");
@@ -57,11 +121,14 @@ absl::StatusOr<std::string> FindExecutable(const std::string& name) {
 
 absl::StatusOr<std::unique_ptr<HeldCommand>> HeldCommand::Start(
     const std::string& path, const std::vector<std::string>& argv,
-    const sigset_t& child_mask) {
-  int go[2], err[2];
-  if (pipe2(go, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+    const sigset_t& child_mask, bool stdout_to_stderr) {
+  Fd go[2], err[2];
+  if (Pipe(go) != 0 || Pipe(err) != 0) {
     return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
   }
+  const size_t slash = path.rfind('/');
+  const std::string name =
+      path.substr(slash == std::string::npos ? 0 : slash + 1, 15);
   // Everything the child needs is built before fork.
   std::vector<char*> args;
   for (const std::string& a : argv)
@@ -73,24 +140,25 @@ absl::StatusOr<std::unique_ptr<HeldCommand>> HeldCommand::Start(
     return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
   }
   if (pid == 0) {
-    close(go[1]);
-    close(err[0]);
+    close(go[1].get());
+    close(err[0].get());
     sigprocmask(SIG_SETMASK, &child_mask, nullptr);
+    prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);
+    if (stdout_to_stderr && dup2(STDERR_FILENO, STDOUT_FILENO) < 0) _exit(127);
     char c;
     // The read's entry happens before the probe is attached; once it returns
     // the next syscall is the execve, which is traced.
-    if (read(go[0], &c, 1) != 1) _exit(127);
+    if (read(go[0].get(), &c, 1) != 1) _exit(127);
     execve(path.c_str(), args.data(), environ);
     int e = errno;
-    (void)!write(err[1], &e, sizeof(e));
+    (void)!write(err[1].get(), &e, sizeof(e));
     _exit(127);
   }
-  close(go[0]);
-  close(err[1]);
   std::unique_ptr<HeldCommand> cmd(new HeldCommand());
   cmd->pid_ = pid;
-  cmd->go_fd_ = go[1];
-  cmd->error_fd_ = err[0];
+  cmd->path_ = path;
+  cmd->go_fd_ = go[1].release();
+  cmd->error_fd_ = err[0].release();
   return cmd;
 }
 
@@ -138,11 +206,7 @@ absl::Status HeldCommand::Release() {
   } while (n < 0 && errno == EINTR);
   close(error_fd_);
   error_fd_ = -1;
-  if (n == static_cast<ssize_t>(sizeof(e))) {
-    std::string msg = absl::StrCat("execve: ", std::strerror(e));
-    if (e == ENOENT) return absl::NotFoundError(msg);
-    return absl::PermissionDeniedError(msg);
-  }
+  if (n == static_cast<ssize_t>(sizeof(e))) return ExecError(path_, e);
   return absl::OkStatus();
 }
 

@@ -20,12 +20,20 @@ namespace sysstream {
 // NotFound if there is none; PermissionDenied if it is not executable.
 absl::StatusOr<std::string> FindExecutable(const std::string& name);
 
+// The error of a failed execve of `path`: NotFound (exit 127) if there is
+// no such file; FailedPrecondition (126) naming a missing "#!" interpreter
+// or ELF loader; PermissionDenied (126) otherwise.
+absl::Status ExecError(const std::string& path, int error);
+
 class HeldCommand {
  public:
   // Forks a child that restores `child_mask` and then waits for Release().
+  // The child takes its name (comm) from `path` at once, so its execve is
+  // recorded under the command's name. `stdout_to_stderr`: its standard
+  // output is sysstream's standard error (the log is standard output).
   static absl::StatusOr<std::unique_ptr<HeldCommand>> Start(
       const std::string& path, const std::vector<std::string>& argv,
-      const sigset_t& child_mask);
+      const sigset_t& child_mask, bool stdout_to_stderr = false);
   ~HeldCommand();  // kills and reaps a child that never ran or still runs
   HeldCommand(const HeldCommand&) = delete;
   HeldCommand& operator=(const HeldCommand&) = delete;
@@ -40,6 +48,7 @@ class HeldCommand {
  private:
   HeldCommand() = default;
   pid_t pid_ = -1;
+  std::string path_;
   int go_fd_ = -1;     // write end: one byte releases the child
   int error_fd_ = -1;  // read end: errno of a failed execve, EOF on success
   bool reaped_ = false;

@@ -60,6 +60,19 @@ absl::StatusOr<ProcStatus> ParseProcStatus(absl::string_view text) {
   return st;
 }
 
+bool IsKernelThreadStat(absl::string_view stat) {
+  // "pid (comm) state ppid pgrp session tty_nr tpgid flags ...": comm may
+  // hold spaces and parentheses, so fields count from the last ')'.
+  const size_t paren = stat.rfind(')');
+  if (paren == absl::string_view::npos) return false;
+  std::vector<absl::string_view> fields =
+      absl::StrSplit(stat.substr(paren + 1), ' ', absl::SkipEmpty());
+  uint64_t flags = 0;
+  constexpr uint64_t kPfKthread = 0x00200000;  // PF_KTHREAD, linux/sched.h
+  return fields.size() > 6 && absl::SimpleAtoi(fields[6], &flags) &&
+         (flags & kPfKthread) != 0;
+}
+
 absl::StatusOr<std::vector<uint32_t>> ResolvePids(
     absl::Span<const int32_t> pids, const std::string& proc) {
   std::vector<uint32_t> out;
@@ -77,6 +90,12 @@ absl::StatusOr<std::vector<uint32_t>> ResolvePids(
         !AnyThreadAlive(proc, static_cast<uint32_t>(pid))) {
       return absl::NotFoundError(
           absl::StrCat("process ", pid, " has already exited"));
+    }
+    std::string stat;
+    if (ReadSmallFile(absl::StrCat(proc, "/", pid, "/stat"), &stat) &&
+        IsKernelThreadStat(stat)) {
+      return absl::NotFoundError(absl::StrCat(
+          "PID ", pid, " is a kernel thread: it makes no system calls"));
     }
     // A thread id stands for its whole process: every thread is traced.
     if (std::find(out.begin(), out.end(), st->tgid) == out.end()) {

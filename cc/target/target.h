@@ -22,9 +22,12 @@ struct ProcStatus {
 // Parses the text of /proc/PID/status.
 absl::StatusOr<ProcStatus> ParseProcStatus(absl::string_view text);
 
+// Whether the text of /proc/PID/stat is a kernel thread's (PF_KTHREAD).
+bool IsKernelThreadStat(absl::string_view stat);
+
 // Resolves user-given pids (process or thread ids, as seen from sysstream's
 // pid namespace) to distinct process ids. NotFound names the first missing
-// or already exited one.
+// or already exited one, or a kernel thread.
 absl::StatusOr<std::vector<uint32_t>> ResolvePids(
     absl::Span<const int32_t> pids, const std::string& proc = "/proc");
 

@@ -403,10 +403,11 @@ TEST(ParseOptionsTest, DelimiterEscapes) {
     std::string typed;
     std::string decoded;
   } kCases[] = {
-      {"\\t", "\t"},   {"\\n", "\n"},    {"\\0", std::string(1, '\0')},
-      {"\\\\", "\\"},  {",", ","},       {"; ", "; "},
-      {",\\n", ",\n"}, {"\\\\n", "\\n"}, {"\\0\\0", std::string(2, '\0')},
+      {"\\t", "\t"},   {"\\n", "\n"},     {"\\0", std::string(1, '\0')},
+      {"\\r", "\r"},   {",", ","},         {", ", ", "},
+      {",\\n", ",\n"}, {" ", " "},         {"\\0\\0", std::string(2, '\0')},
       {"\t", "\t"},  // a real tab passes through
+      {"\r\n", "\r\n"},
   };
   for (const auto& c : kCases) {
     SCOPED_TRACE(c.typed);
@@ -422,13 +423,70 @@ TEST(ParseOptionsTest, DelimiterErrors) {
             "invalid delimiter '': must not be empty");
   EXPECT_EQ(ParseError({"--delimiter", "\\q"}),
             "invalid delimiter '\\q': unknown escape '\\q' "
-            "(known: \\t \\n \\0 \\\\)");
+            "(known: \\t \\n \\r \\0 \\\\)");
   EXPECT_EQ(ParseError({"--delimiter", "a\\x41"}),
             "invalid delimiter 'a\\x41': unknown escape '\\x' "
-            "(known: \\t \\n \\0 \\\\)");
+            "(known: \\t \\n \\r \\0 \\\\)");
   EXPECT_EQ(ParseError({"--delimiter", "x\\"}),
-            "invalid delimiter 'x\\': ends with a lone '\\' "
-            "(use \\\\ for a backslash)");
+            "invalid delimiter 'x\\': ends with a lone '\\'");
+}
+
+// A delimiter that `sysstream decode` cannot tell from a record (a hex
+// digit: "1" after "1a2b" reads as the record "1a2b1") or does not know
+// (";", a backslash, a letter) would make the log unreadable.
+TEST(ParseOptionsTest, DelimiterMustBeReadableByDecode) {
+  const std::string kWhy =
+      "only tab, newline, carriage return, space, comma and NUL (\\t \\n "
+      "\\r ' ' , \\0) can be read back by 'sysstream decode'";
+  for (const std::string bad : {"1", "a", "F", "x", ";", "; ", "\\\\", "\\\\n",
+                                "|", "-", ",a", "\\tz"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_EQ(ParseError({"--delimiter", bad}),
+              "invalid delimiter '" + bad + "': " + kWhy);
+  }
+  EXPECT_EQ(ParseError({"--delimiter", std::string(17, ' ')}),
+            "invalid delimiter '" + std::string(17, ' ') +
+                "': longer than 16 bytes");
+  EXPECT_EQ(ParseOk({"--delimiter", std::string(16, ' ')}).delimiter,
+            std::string(16, ' '));
+}
+
+// -f=x: getopt would create a file named "=x"; the long form's '=' works.
+TEST(ParseOptionsTest, ShortOptionWithEqualsIsRejected) {
+  EXPECT_EQ(ParseError({"-f=x"}),
+            "option '-f' given as '-f=x': write '-f x' or '--file=x'");
+  EXPECT_EQ(ParseError({"-qf=x.log"}),
+            "option '-f' given as '-qf=x.log': write '-f x.log' or "
+            "'--file=x.log'");
+  EXPECT_EQ(ParseError({"-e=getppid"}),
+            "option '-e' given as '-e=getppid': write '-e getppid' or "
+            "'--syscalls=getppid'");
+  EXPECT_EQ(ParseOk({"--file=x"}).log_path, "x");
+  EXPECT_EQ(ParseOk({"-fx"}).log_path, "x");
+  EXPECT_EQ(ParseOk({"-f", "=x"}).log_path, "=x");  // asked for plainly
+}
+
+// The summary cannot go into the log (its second O_EXCL open would fail
+// after the log was created).
+TEST(ParseOptionsTest, SummaryFileIsNotTheLog) {
+  EXPECT_EQ(ParseError({"-f", "x.log", "--summary-file", "x.log"}),
+            "--summary-file 'x.log' is the log file: name another file");
+  EXPECT_EQ(ParseOk({"-f", "-", "--summary-file", "-"}).summary_path, "-");
+  EXPECT_EQ(ParseOk({"--summary-file", "s.txt"}).summary_path, "s.txt");
+}
+
+// Standard output cannot be rotated: say so instead of ignoring it.
+TEST(ParseOptionsTest, RotateSizeNeedsAFile) {
+  for (const std::string path :
+       {"-", "/dev/stdout", "/dev/stderr", "/proc/self/fd/1", "/dev/fd/3"}) {
+    SCOPED_TRACE(path);
+    EXPECT_EQ(ParseError({"-f", path, "--rotate-size", "1M"}),
+              "--rotate-size needs a log file: '" + path +
+                  "' is a standard stream, which cannot be rotated");
+  }
+  EXPECT_EQ(ParseOk({"-f", "x.log", "--rotate-size", "4K"}).rotate_bytes,
+            4096u);
+  EXPECT_EQ(ParseOk({"-f", "-"}).log_path, "-");
 }
 
 TEST(ParseOptionsTest, ErrorsAreOneLineEvenWithControlCharacters) {
@@ -499,6 +557,12 @@ TEST(ParseOptionsTest, FormatsSummaryDurationRotation) {
             "invalid duration 'soon': expected a positive time such as 30s, "
             "5m, 1h30m or 500ms");
   EXPECT_NE(ParseError({"--duration", "-5s"}), "OK");
+  EXPECT_EQ(ParseOk({}).kill_after_ms, 5000);
+  EXPECT_EQ(ParseOk({"--kill-after", "250ms"}).kill_after_ms, 250);
+  EXPECT_EQ(ParseOk({"--kill-after=0"}).kill_after_ms, 0);
+  EXPECT_EQ(ParseError({"--kill-after", "-1s"}),
+            "invalid kill-after time '-1s': expected a time such as 5s, "
+            "500ms or 0 (kill at once)");
   EXPECT_EQ(ParseOk({"--rotate-size", "100M"}).rotate_bytes, 100u << 20);
   EXPECT_EQ(ParseOk({"--rotate-size", "4096"}).rotate_bytes, 4096u);
   EXPECT_EQ(ParseError({"--rotate-size", "10"}),
@@ -517,7 +581,7 @@ TEST(HelpTextTest, MentionsEveryOption) {
         "--follow", "--quiet", "--delimiter", "--force", "--append",
         "--ring-size", "--btf", "--container", "--pod", "--cgroup",
         "--host-root", "--wait", "-W,", "--syscalls", "--exclude", "--format", "--summary",
-        "--summary-file", "--duration", "--rotate-size", "--rotate-keep",
+        "--summary-file", "--duration", "--kill-after", "--rotate-size", "--rotate-keep",
         "-f,", "-m,", "-v,", "-h,", "-F,", "-q,", "-C,", "-p,", "-g,", "-e,",
         "-c,", "sysstream decode"}) {
     EXPECT_THAT(help, ::testing::HasSubstr(option)) << option;

@@ -8,6 +8,7 @@ Python 3 standard library only.
 
 import argparse
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -16,6 +17,35 @@ import time
 # The upper 32 bits of a gap marker in sysstream's raw log; its lower 32 bits
 # count the system calls lost.
 GAP_PID = 0xFFFFFFFF
+
+# The syscall tables sysstream is built with (//cc/syscalls:syscall_tables,
+# generated from the uapi headers), in the runfiles: a script that calls
+# syscall_numbers() lists that target in its data.
+SYSCALL_TABLES = "cc/syscalls/syscall_tables.inc"
+_TABLE_START_RE = re.compile(r"^constexpr SyscallEntry k(\w+)ByNumber\[\] = \{$")
+_TABLE_ENTRY_RE = re.compile(r'^\s*\{(\d+), "(\w+)"\},$')
+_TABLE_IDENT = {"x86_64": "X86_64", "arm64": "Arm64", "i386": "I386"}
+
+
+def syscall_numbers(arch=None, path=SYSCALL_TABLES):
+    """{name: number} of the syscalls of `arch` ("x86_64", "arm64" or "i386";
+    default: this machine's), from the generated tables."""
+    if arch is None:
+        arch = "arm64" if platform.machine() == "aarch64" else platform.machine()
+    ident = _TABLE_IDENT[arch]
+    numbers, table = {}, None
+    with open(path) as f:
+        for line in f:
+            start = _TABLE_START_RE.match(line)
+            if start:
+                table = start.group(1)
+                continue
+            entry = _TABLE_ENTRY_RE.match(line)
+            if entry and table == ident:
+                numbers[entry.group(2)] = int(entry.group(1))
+    if not numbers:
+        raise AssertionError("no %s syscall table in %s" % (arch, path))
+    return numbers
 
 
 def parse_args(*required):

@@ -23,12 +23,15 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "common"))
-from testutil import GAP_PID, parse_args, parse_log, run, wait_until  # noqa: E402
+from testutil import (GAP_PID, parse_args, parse_log, run, syscall_numbers,  # noqa: E402
+                      wait_until)
 
 ARGS = None  # parsed command line (paths of the Bazel outputs)
 
-# x86_64 syscall numbers.
-GETPPID, OPENAT, CLOSE, EXIT_GROUP, NANOSLEEP = 110, 257, 3, 231, 35
+# This machine's syscall numbers, from the generated tables.
+NR = syscall_numbers()
+GETPPID, OPENAT, CLOSE, EXIT_GROUP, NANOSLEEP = (
+    NR["getppid"], NR["openat"], NR["close"], NR["exit_group"], NR["nanosleep"])
 
 EXPECTED_LABELS = {
     "org.opencontainers.image.title",
@@ -101,7 +104,7 @@ def blocked_in_read(pid):
     """True once `pid` sleeps in read(2) (so its next syscall comes after)."""
     try:
         with open("/proc/%d/syscall" % pid) as f:
-            return f.read().startswith("0 ")
+            return f.read().startswith("%d " % NR["read"])
     except OSError:
         return False
 

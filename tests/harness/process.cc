@@ -19,6 +19,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "cc/syscalls/syscalls.h"
 #include "gtest/gtest.h"
 #include "tests/common/tmpdir.h"
 
@@ -170,8 +171,11 @@ std::string TempPath(const std::string& name) {
 
 bool WaitBlockedInRead(pid_t pid) {
   const std::string path = absl::StrCat("/proc/", pid, "/syscall");
+  // /proc/PID/syscall starts with the number of the call it is blocked in.
+  const std::string read_nr =
+      absl::StrCat(SyscallNumber(HostArch(), "read").value(), " ");
   const bool blocked = Poll(5000, std::chrono::milliseconds(2), [&] {
-    return absl::StartsWith(ReadFile(path), "0 ");
+    return absl::StartsWith(ReadFile(path), read_nr);
   });
   if (!blocked) ADD_FAILURE() << "pid " << pid << " never blocked in read";
   return blocked;

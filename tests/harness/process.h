@@ -56,7 +56,7 @@ bool Exists(const std::string& path);
 // $TEST_TMPDIR/`name` (/tmp/`name` outside Bazel), removed if it exists.
 std::string TempPath(const std::string& name);
 
-// Waits (10 s at most) until `pid` is blocked in read(2) (x86_64 syscall 0),
+// Waits (10 s at most) until `pid` is blocked in read(2),
 // so that its next system call comes after what the test does now. False,
 // and a test failure, if it never is.
 bool WaitBlockedInRead(pid_t pid);

@@ -34,7 +34,6 @@ import copy
 import functools
 import json
 import os
-import platform
 import re
 import shutil
 import sys
@@ -54,10 +53,10 @@ from testutil import GAP_PID, parse_args, parse_log, run  # noqa: E402
 ARGS = None
 PODMAN = os.environ.get("PODMAN", "/usr/bin/podman")
 NODE_LOGS = "/var/log/sysstream"  # the hostPath, in this mount namespace
-if platform.machine() == "aarch64":
-    GETPPID, NANOSLEEP, RT_SIGRETURN, EXIT_GROUP = 173, 101, 139, 94
-else:
-    GETPPID, NANOSLEEP, RT_SIGRETURN, EXIT_GROUP = 110, 35, 15, 231
+# This machine's syscall numbers, from the generated tables.
+_NR = testutil.syscall_numbers()
+GETPPID, NANOSLEEP, RT_SIGRETURN, EXIT_GROUP = (
+    _NR["getppid"], _NR["nanosleep"], _NR["rt_sigreturn"], _NR["exit_group"])
 TARGET_IMAGE = "sysstream-test-target:latest"
 
 

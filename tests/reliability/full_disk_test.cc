@@ -18,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "cc/syscalls/syscalls.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness/process.h"
@@ -41,7 +42,9 @@ using ::sysstream::harness::Workload;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr uint32_t kGetppid = 110;
+// From the generated tables (cc/syscalls), for this machine's architecture.
+const uint32_t kGetppid =
+    sysstream::SyscallNumber(sysstream::HostArch(), "getppid").value();
 std::string g_tmpfs;  // mount point of the tiny tmpfs
 
 // From the last line after a write error: "sysstream: writing log '...':
@@ -171,6 +174,47 @@ TEST(FullDisk, BinLogKeepsWholeRecordsAndDecodes) {
   const std::string derr = ReadAll(d.err);
   EXPECT_EQ(Wait(d.pid), 0) << derr;
   unlink(log.c_str());
+}
+
+// 4 KiB free and a buffer of many KiB to write: what fits is written, in
+// whole records (the whole buffer used to be dropped: 0 records kept).
+TEST(FullDisk, AlmostFullDiskKeepsWhatFits) {
+  const std::string dir = g_tmpfs + "/4k";
+  mkdir(dir.c_str(), 0700);
+  ASSERT_EQ(mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
+                  "size=4k,mode=0700"),
+            0);
+  const std::string log = dir + "/raw.log";
+  // 100,000 calls a second: the first 250 ms flush is far more than 4 KiB.
+  Workload w = Workload::Start({"rate", "100000", "20"});
+  Tracer t = Tracer::Start({"-q", "-f", log, std::to_string(w.proc.pid)});
+  ASSERT_THAT(t.ready_line, HasSubstr("sysstream: tracing"));
+  w.Poke();
+  t.Finish();
+  kill(w.proc.pid, SIGKILL);
+  w.Finish();
+  SCOPED_TRACE(t.stderr_rest);
+  EXPECT_EQ(t.exit_code, 7);
+  EXPECT_EQ(CountOf(t.stderr_rest, "No space left on device"), 1);
+  const auto [written, not_written] = WrittenAndNot(t.stderr_rest);
+  const auto [events, lost] = EventsAndLost(t.stderr_rest);
+  const RawLog parsed = ParseRawLog(log);
+  EXPECT_TRUE(parsed.well_formed) << parsed.error;
+  const uint64_t size = FileSize(log);
+  // The page is full to within one record (13 bytes: 12 digits + tab for
+  // these PIDs; at most 17).
+  EXPECT_GT(size, 4096u - 17) << "what fitted was not written";
+  EXPECT_LE(size, 4096u);
+  EXPECT_EQ(static_cast<int64_t>(parsed.records.size()), written);
+  EXPECT_EQ(written + not_written, events);
+  EXPECT_EQ(lost, 0);
+  std::printf("almost full disk: %lld records kept in %llu bytes, %lld not "
+              "written\n",
+              static_cast<long long>(written),
+              static_cast<unsigned long long>(size),
+              static_cast<long long>(not_written));
+  unlink(log.c_str());
+  umount2(dir.c_str(), MNT_DETACH);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "cc/syscalls/syscalls.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness/process.h"
@@ -40,7 +41,9 @@ using ::sysstream::harness::WaitStopped;
 using ::sysstream::harness::Workload;
 using ::testing::HasSubstr;
 
-constexpr uint32_t kWrite = 1;
+// From the generated tables (cc/syscalls), for this machine's architecture.
+const uint32_t kWrite =
+    sysstream::SyscallNumber(sysstream::HostArch(), "write").value();
 // A 4 KiB ring holds 256 entries (8-byte record + 8-byte header each).
 constexpr uint64_t kOverflowCalls = 2048;
 

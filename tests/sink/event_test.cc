@@ -54,6 +54,48 @@ TEST(Event, ThreadNamesCannotForgeTextLines) {
             R"({"pid":100,"nr":110,"syscall":"getppid","comm":"x)\u000a4242 (init"})");
 }
 
+// UTF-8 names came out as \u00XX per byte: "été" read back as "Ã©tÃ©".
+TEST(Event, JsonCommKeepsValidUtf8) {
+  Event e = EventFromRecord((uint64_t{100} << 32) | 110);
+  e.comm = "\xc3\xa9t\xc3\xa9";  // été
+  EXPECT_EQ(FormatJson(e, Arch::kX86_64),
+            "{\"pid\":100,\"nr\":110,\"syscall\":\"getppid\",\"comm\":\"\xc3\xa9t"
+            "\xc3\xa9\"}");
+  e.comm = "\xe6\x97\xa5\xf0\x9f\x98\x80";  // 日😀
+  EXPECT_EQ(FormatJson(e, Arch::kX86_64),
+            "{\"pid\":100,\"nr\":110,\"syscall\":\"getppid\",\"comm\":\"\xe6\x97"
+            "\xa5\xf0\x9f\x98\x80\"}");
+}
+
+// Control characters, C1 included, are escaped, losslessly.
+TEST(Event, JsonCommEscapesControls) {
+  Event e = EventFromRecord((uint64_t{1} << 32) | 110);
+  e.comm = std::string("a\x01\x1b[\x7f\xc2\x9b\"\\", 9);
+  EXPECT_EQ(FormatJson(e, Arch::kX86_64),
+            R"({"pid":1,"nr":110,"syscall":"getppid","comm":"a\u0001\u001b[\u007f\u009b\"\\"})");
+}
+
+// Bytes that are not UTF-8 (a name cut inside a character, Latin-1): the
+// comm shows U+FFFD for each, and comm_hex has the exact bytes.
+TEST(Event, JsonCommInvalidUtf8IsMarkedAndKept) {
+  Event e = EventFromRecord((uint64_t{1} << 32) | 110);
+  e.comm = "ab\xc3";  // cut after the first byte of "é"
+  EXPECT_EQ(FormatJson(e, Arch::kX86_64),
+            "{\"pid\":1,\"nr\":110,\"syscall\":\"getppid\",\"comm\":\"ab\xef\xbf\xbd\","
+            "\"comm_hex\":\"6162c3\"}");
+  for (const std::string bad :
+       {"\xe9t\xe9", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff",
+        "\x80"}) {
+    e.comm = bad;
+    const std::string json = FormatJson(e, Arch::kX86_64);
+    EXPECT_NE(json.find("\"comm_hex\":\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\xef\xbf\xbd"), std::string::npos) << json;
+  }
+  // Text lines still show any byte >= 0x80 and controls as \xNN.
+  e.comm = "\xc3\xa9\n";
+  EXPECT_EQ(FormatText(e, Arch::kX86_64), "1 (\\xc3\\xa9\\x0a) getppid(110)");
+}
+
 TEST(Event, RichFields) {
   Event e = EventFromRecord((uint64_t{100} << 32) | 257);
   e.ts_ns = 12000123456ULL;

@@ -15,10 +15,16 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <chrono>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "cc/cli/options.h"
 #include "cc/sink/raw_format.h"
 #include "gmock/gmock.h"
@@ -148,13 +154,78 @@ TEST_F(LogWriterTest, CheckRelativePathInCwd) {
 }
 
 // CheckLogPath exists so that Open cannot fail after tracing has started.
+// A symbolic link is refused at once in every mode: with kAsk it used to be
+// "exists" (a prompt offered to overwrite it, then the open refused).
 TEST_F(LogWriterTest, CheckAgreesWithOpenOnDanglingSymlink) {
   const std::string link = Path("link.log");
   ASSERT_EQ(symlink(Path("elsewhere.log").c_str(), link.c_str()), 0);
-  const absl::Status check = CheckLogPath(link, ExistingLog::kAsk);
-  auto w = LogWriter::Open(link, ExistingLog::kAsk);
-  EXPECT_EQ(check.ok(), w.ok()) << check << " vs " << w.status();
-  EXPECT_EQ(check.code(), absl::StatusCode::kAlreadyExists) << check;
+  for (ExistingLog mode :
+       {ExistingLog::kAsk, ExistingLog::kOverwrite, ExistingLog::kAppend}) {
+    const absl::Status check = CheckLogPath(link, mode);
+    auto w = LogWriter::Open(link, mode);
+    EXPECT_EQ(check.ok(), w.ok()) << check << " vs " << w.status();
+    EXPECT_EQ(check.code(), absl::StatusCode::kFailedPrecondition) << check;
+    EXPECT_THAT(check.message(), HasSubstr("symbolic link"));
+    EXPECT_EQ(w.status().code(), absl::StatusCode::kFailedPrecondition);
+  }
+  EXPECT_FALSE(Exists(Path("elsewhere.log")));
+}
+
+TEST_F(LogWriterTest, CheckSymlinkToAFileIsRefusedInEveryMode) {
+  const std::string target = Path("victim");
+  WriteFile(target, "precious");
+  const std::string link = Path("link.log");
+  ASSERT_EQ(symlink(target.c_str(), link.c_str()), 0);
+  for (ExistingLog mode :
+       {ExistingLog::kAsk, ExistingLog::kOverwrite, ExistingLog::kAppend}) {
+    const absl::Status check = CheckLogPath(link, mode, "summary file");
+    EXPECT_EQ(check.code(), absl::StatusCode::kFailedPrecondition) << check;
+    EXPECT_THAT(check.message(),
+                HasSubstr("cannot write summary file '" + link +
+                          "': it is a symbolic link"));
+    auto w = LogWriter::Open(link, mode, "summary file");
+    EXPECT_FALSE(w.ok());
+  }
+  EXPECT_EQ(ReadFile(target), "precious");
+}
+
+TEST_F(LogWriterTest, CheckNamesTheFile) {
+  const std::string path = Path("summary.txt");
+  WriteFile(path, "old");
+  absl::Status s = CheckLogPath(path, ExistingLog::kAsk, "summary file");
+  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(s.message(), "summary file '" + path +
+                             "' already exists: use --force to overwrite it "
+                             "or --append to add to it");
+}
+
+// A FIFO or a device destroys nothing when written: no --force needed.
+TEST_F(LogWriterTest, CheckFifoAndDeviceNeedNoForce) {
+  const std::string fifo = Path("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_TRUE(CheckLogPath(fifo, ExistingLog::kAsk).ok());
+  EXPECT_TRUE(CheckLogPath("/dev/null", ExistingLog::kAsk).ok());
+}
+
+// /dev/stdout is a symbolic link (to /proc/self/fd/1): it names the
+// standard stream, like "-", and is not refused.
+TEST_F(LogWriterTest, CheckStandardStreamNames) {
+  for (const char* path : {"-", "/dev/stdout", "/dev/stderr",
+                           "/proc/self/fd/1", "/dev/fd/2"}) {
+    for (ExistingLog mode : {ExistingLog::kAsk, ExistingLog::kOverwrite}) {
+      EXPECT_TRUE(CheckLogPath(path, mode).ok()) << path;
+    }
+  }
+  // An fd that is not open is an error, not a file named so.
+  absl::Status s = CheckLogPath("/proc/self/fd/987", ExistingLog::kAsk);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(s.message(), HasSubstr("file descriptor 987 is not open"));
+  const int ro = open("/dev/null", O_RDONLY);
+  ASSERT_GE(ro, 0);
+  s = CheckLogPath(absl::StrCat("/dev/fd/", ro), ExistingLog::kAsk);
+  close(ro);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(s.message(), HasSubstr("is open for reading only"));
 }
 
 TEST_F(LogWriterTest, CheckUnwritableDirWhenNotRoot) {
@@ -227,13 +298,15 @@ TEST_F(LogWriterTest, AskRefusesExistingFile) {
 }
 
 TEST_F(LogWriterTest, AskRefusesDanglingSymlink) {
-  // O_EXCL: a symlink is never followed to create a file.
+  // A symlink is never followed to create a file.
   const std::string target = Path("elsewhere.log");
   const std::string link = Path("link.log");
   ASSERT_EQ(symlink(target.c_str(), link.c_str()), 0);
   auto w = LogWriter::Open(link, ExistingLog::kAsk);
   ASSERT_FALSE(w.ok());
-  EXPECT_EQ(w.status().code(), absl::StatusCode::kAlreadyExists) << w.status();
+  EXPECT_EQ(w.status().code(), absl::StatusCode::kFailedPrecondition)
+      << w.status();
+  EXPECT_THAT(w.status().message(), HasSubstr("symbolic link"));
   EXPECT_FALSE(Exists(target));
 }
 
@@ -477,15 +550,19 @@ class FileSizeLimit {
   sighandler_t saved_handler_ = SIG_DFL;
 };
 
-TEST_F(LogWriterTest, PartialWriteIsCutBackToWholeRecords) {
+// A full disk takes what fits: the write that fails part-way keeps its
+// whole records (it used to be cut back to the last whole buffer, so with
+// 4 KiB free not one record of a 1 MiB buffer was kept).
+TEST_F(LogWriterTest, PartialWriteKeepsWhatFitsInWholeRecords) {
   const std::string path = Path("limited.log");
   auto w = LogWriter::Open(path, ExistingLog::kAsk);
   ASSERT_TRUE(w.ok()) << w.status();
   const uint64_t first = 0x7cfc000000000000ULL;
   const uint64_t count = 200000;  // 17 bytes each, ~3.2 MiB
+  constexpr uint64_t kLimit = LogWriter::kBufferSize + LogWriter::kBufferSize / 2;
   {
     // 1.5 buffers: the first buffer fits, the second is written in part.
-    FileSizeLimit limit(LogWriter::kBufferSize + LogWriter::kBufferSize / 2);
+    FileSizeLimit limit(kLimit);
     if (!limit.ok()) GTEST_SKIP() << "cannot set RLIMIT_FSIZE here";
     for (uint64_t i = 0; i < count; ++i) Put(**w, first + i, "\t");
     (void)(*w)->Sync();
@@ -495,11 +572,312 @@ TEST_F(LogWriterTest, PartialWriteIsCutBackToWholeRecords) {
   EXPECT_THAT(s.message(), HasSubstr(std::strerror(EFBIG)));
   EXPECT_THAT(s.message(), HasSubstr(path));
   const uint64_t written = (*w)->records_written();
-  EXPECT_EQ(written, LogWriter::kBufferSize / 17) << "one whole buffer";
+  EXPECT_EQ(written, kLimit / 17) << "every whole record that fitted";
   EXPECT_EQ(written + (*w)->records_dropped(), count);
   const std::string content = ReadFile(path);
   EXPECT_EQ(content.size(), written * 17) << "no torn record";
   EXPECT_TRUE(content == Expected(first, written, "\t"));
+}
+
+// 4 KiB left and one 1 MiB buffer to write: what fits is kept.
+TEST_F(LogWriterTest, AlmostFullDiskKeepsWhatFits) {
+  const std::string path = Path("tiny.log");
+  auto w = LogWriter::Open(path, ExistingLog::kAsk);
+  ASSERT_TRUE(w.ok()) << w.status();
+  {
+    FileSizeLimit limit(4096);
+    if (!limit.ok()) GTEST_SKIP() << "cannot set RLIMIT_FSIZE here";
+    for (uint64_t i = 0; i < 49152; ++i) Put(**w, 0x7cfc00000000ULL + i, "\t");
+    (void)(*w)->Sync();
+  }
+  EXPECT_EQ((*w)->records_written(), 4096u / 13);  // 12 digits + tab
+  EXPECT_EQ((*w)->records_written() + (*w)->records_dropped(), 49152u);
+  EXPECT_EQ(ReadFile(path).size(), (4096u / 13) * 13);
+}
+
+// ---- Rotation ----
+
+std::vector<std::string> RotatedFiles(const std::string& path, int keep) {
+  std::vector<std::string> files;  // oldest first
+  for (int i = keep; i >= 1; --i) {
+    const std::string f = absl::StrCat(path, ".", i);
+    if (Exists(f)) files.push_back(f);
+  }
+  files.push_back(path);
+  return files;
+}
+
+// --rotate-size below the 1 MiB buffer is honoured: no file passes the
+// size (each file used to get a whole buffer, 1 MiB for --rotate-size 4K).
+TEST_F(LogWriterTest, RotationHonoursSizesBelowTheBuffer) {
+  const std::string path = Path("rot.log");
+  auto w = LogWriter::Open(path, ExistingLog::kAsk);
+  ASSERT_TRUE(w.ok()) << w.status();
+  (*w)->SetRotation(4096, 1000);
+  const uint64_t first = 0x7cfc000000000000ULL;
+  const uint64_t count = 2000;  // 34,000 bytes: 9 files
+  for (uint64_t i = 0; i < count; ++i) Put(**w, first + i, "\t");
+  ASSERT_TRUE((*w)->Sync().ok()) << (*w)->status();
+  const std::vector<std::string> files = RotatedFiles(path, 1000);
+  std::string all;
+  for (const std::string& f : files) {
+    const std::string c = ReadFile(f);
+    EXPECT_LE(c.size(), 4096u) << f;
+    EXPECT_EQ(c.size(), f == path ? (count * 17) % (4096 / 17 * 17)
+                                  : 4096 / 17 * 17)
+        << f;
+    all += c;
+  }
+  EXPECT_EQ(files.size(), 9u);
+  EXPECT_EQ((*w)->rotations(), 8u);
+  EXPECT_TRUE(all == Expected(first, count, "\t"));
+  EXPECT_EQ((*w)->records_written(), count);
+}
+
+// Bin: the header starts each file, and no file is header-only (those used
+// to take up --rotate-keep slots).
+TEST_F(LogWriterTest, BinRotationHasNoHeaderOnlyFiles) {
+  const std::string path = Path("rot.bin");
+  const std::string header(64, 'H');
+  auto w = LogWriter::Open(path, ExistingLog::kAsk);
+  ASSERT_TRUE(w.ok()) << w.status();
+  ASSERT_TRUE((*w)->SetPreamble(header).ok());
+  (*w)->SetRotation(4096, 3);
+  const std::string record(48, 'r');
+  for (int i = 0; i < 1000; ++i) (*w)->Write(record);  // 48,000 bytes
+  ASSERT_TRUE((*w)->Sync().ok()) << (*w)->status();
+  const std::vector<std::string> files = RotatedFiles(path, 3);
+  ASSERT_EQ(files.size(), 4u);
+  for (const std::string& f : files) {
+    const std::string c = ReadFile(f);
+    SCOPED_TRACE(f);
+    EXPECT_LE(c.size(), 4096u);
+    ASSERT_GT(c.size(), 64u) << "header-only file";
+    EXPECT_EQ(c.substr(0, 64), header);
+    EXPECT_EQ((c.size() - 64) % 48, 0u);
+    if (f != path) {
+      EXPECT_EQ(c.size(), 64u + (4096 - 64) / 48 * 48);
+    }
+  }
+  EXPECT_FALSE(Exists(path + ".4"));
+}
+
+// A record larger than the size still goes out whole, alone in its file:
+// a file passes the size by at most one record, and is never empty.
+TEST_F(LogWriterTest, RotationRecordLargerThanTheSize) {
+  const std::string path = Path("big.log");
+  auto w = LogWriter::Open(path, ExistingLog::kAsk);
+  ASSERT_TRUE(w.ok()) << w.status();
+  (*w)->SetRotation(4096, 5);
+  const std::string big(5000, 'b');
+  (*w)->Write("a\n");
+  (*w)->Write(big);
+  (*w)->Write("c\n");
+  ASSERT_TRUE((*w)->Sync().ok());
+  EXPECT_EQ(ReadFile(path + ".2"), "a\n");
+  EXPECT_EQ(ReadFile(path + ".1"), big);
+  EXPECT_EQ(ReadFile(path), "c\n");
+}
+
+// A bin log with no record still gets its header (decode names it), once.
+TEST_F(LogWriterTest, PreambleOfAnEmptyLog) {
+  const std::string path = Path("empty.bin");
+  auto w = LogWriter::Open(path, ExistingLog::kAsk);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->SetPreamble("HEADER").ok());
+  ASSERT_TRUE((*w)->Sync().ok());
+  ASSERT_TRUE((*w)->Sync().ok());
+  EXPECT_EQ(ReadFile(path), "HEADER");
+  // Appending to it adds no second header.
+  auto w2 = LogWriter::Open(path, ExistingLog::kAppend);
+  ASSERT_TRUE(w2.ok());
+  ASSERT_TRUE((*w2)->SetPreamble("HEADER").ok());
+  (*w2)->Write("r1");
+  ASSERT_TRUE((*w2)->Sync().ok());
+  EXPECT_EQ(ReadFile(path), "HEADERr1");
+}
+
+// ---- Outputs that block ----
+
+// Blocks SIGINT and SIGTERM (as main does) for one test, and throws away
+// any left pending.
+class BlockedStopSignals {
+ public:
+  BlockedStopSignals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    sigprocmask(SIG_BLOCK, &set_, &old_);
+  }
+  ~BlockedStopSignals() {
+    const struct timespec zero = {0, 0};
+    while (sigtimedwait(&set_, nullptr, &zero) > 0) {
+    }
+    sigprocmask(SIG_SETMASK, &old_, nullptr);
+  }
+
+ private:
+  sigset_t set_, old_;
+};
+
+double SecondsSince(const struct timespec& t0) {
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  return static_cast<double>(t1.tv_sec - t0.tv_sec) +
+         static_cast<double>(t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+struct timespec Now() {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t;
+}
+
+// A FIFO without a reader: Open used to block in open(2) until SIGKILL.
+TEST_F(LogWriterTest, FifoWithoutReaderNeitherBlocksNorHangs) {
+  BlockedStopSignals blocked;
+  const std::string fifo = Path("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const struct timespec t0 = Now();
+  auto w = LogWriter::Open(fifo, ExistingLog::kAsk);
+  ASSERT_TRUE(w.ok()) << w.status();
+  for (int i = 0; i < 10; ++i) Put(**w, 0x62, "\t");
+  EXPECT_TRUE((*w)->Flush().ok()) << "a flush does not wait";
+  EXPECT_LT(SecondsSince(t0), 0.5);
+  // SIGTERM pending: a wait gives up at once and says why.
+  ASSERT_EQ(raise(SIGTERM), 0);
+  absl::Status s = (*w)->Sync();
+  EXPECT_LT(SecondsSince(t0), 0.5);
+  EXPECT_EQ(s.code(), absl::StatusCode::kCancelled) << s;
+  EXPECT_THAT(s.message(), HasSubstr("stopped by SIGTERM while waiting for a "
+                                     "reader of the FIFO"));
+  EXPECT_EQ((*w)->interrupt_signal(), SIGTERM);
+  EXPECT_EQ((*w)->records_written(), 0u);
+  EXPECT_EQ((*w)->records_dropped(), 10u);
+}
+
+// Once stopping, a FIFO that never gets a reader is given up after
+// kStopGrace.
+TEST_F(LogWriterTest, FifoWithoutReaderGivenUpAfterTheGraceAtStop) {
+  BlockedStopSignals blocked;
+  const std::string fifo = Path("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  auto w = LogWriter::Open(fifo, ExistingLog::kOverwrite);
+  ASSERT_TRUE(w.ok()) << w.status();
+  Put(**w, 0x62, "\t");
+  (*w)->StopRequested();
+  const struct timespec t0 = Now();
+  absl::Status s = (*w)->Sync();
+  const double took = SecondsSince(t0);
+  EXPECT_GE(took, absl::ToDoubleSeconds(LogWriter::kStopGrace) - 0.1);
+  EXPECT_LT(took, absl::ToDoubleSeconds(LogWriter::kStopGrace) + 1.0);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  EXPECT_EQ((*w)->records_dropped(), 1u);
+}
+
+// A reader that comes later gets every record, in order.
+TEST_F(LogWriterTest, FifoReaderThatComesLaterGetsEverything) {
+  BlockedStopSignals blocked;
+  const std::string fifo = Path("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  auto w = LogWriter::Open(fifo, ExistingLog::kAsk);
+  ASSERT_TRUE(w.ok()) << w.status();
+  Put(**w, 0x61, "\n");
+  ASSERT_TRUE((*w)->Flush().ok());
+  const int reader = open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
+  Put(**w, 0x62, "\n");
+  ASSERT_TRUE((*w)->Sync().ok()) << (*w)->status();
+  char buf[64];
+  const ssize_t n = read(reader, buf, sizeof(buf));
+  close(reader);
+  EXPECT_EQ(std::string(buf, n > 0 ? n : 0), "61\n62\n");
+  EXPECT_EQ((*w)->records_written(), 2u);
+}
+
+// A reader that stops reading: the writer waits (back-pressure) but gives
+// up at the deadline (--duration), with whole records only in the pipe.
+TEST_F(LogWriterTest, StalledReaderGivenUpAtTheDeadline) {
+  BlockedStopSignals blocked;
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  const std::string path = absl::StrCat("/proc/self/fd/", p[1]);
+  auto w = LogWriter::Open(path, ExistingLog::kAsk);
+  ASSERT_TRUE(w.ok()) << w.status();
+  (*w)->SetDeadline(absl::Now() + absl::Milliseconds(300));
+  const struct timespec t0 = Now();
+  uint64_t i = 0;
+  // More than the pipe (64 KiB) and the buffer (1 MiB) hold.
+  for (; i < 200000 && (*w)->status().ok(); ++i) Put(**w, 0x7cfc00000000ULL + i, "\t");
+  (void)(*w)->Sync();
+  const double took = SecondsSince(t0);
+  EXPECT_GE(took, 0.25);
+  EXPECT_LT(took, 2.0);
+  EXPECT_TRUE((*w)->deadline_reached());
+  EXPECT_EQ((*w)->status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT((*w)->status().message(), HasSubstr("--duration reached"));
+  EXPECT_EQ((*w)->records_written() + (*w)->records_dropped(), i);
+  // The pipe holds exactly the records said written, each whole.
+  const int fl = fcntl(p[0], F_GETFL);
+  fcntl(p[0], F_SETFL, fl | O_NONBLOCK);
+  std::string got;
+  char buf[65536];
+  for (ssize_t n; (n = read(p[0], buf, sizeof(buf))) > 0;) got.append(buf, n);
+  EXPECT_EQ(got.size(), (*w)->records_written() * 13);
+  EXPECT_TRUE(got == Expected(0x7cfc00000000ULL, (*w)->records_written(), "\t"));
+  // The pipe's own description was left blocking (the writer has its own).
+  EXPECT_EQ(fcntl(p[1], F_GETFL) & O_NONBLOCK, 0);
+  w->reset();
+  close(p[0]);
+  close(p[1]);
+}
+
+// SIGINT while blocked on a stalled reader ends the wait.
+TEST_F(LogWriterTest, StalledReaderGivenUpOnSigint) {
+  BlockedStopSignals blocked;
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  auto w = LogWriter::Open(absl::StrCat("/dev/fd/", p[1]), ExistingLog::kAsk);
+  ASSERT_TRUE(w.ok()) << w.status();
+  std::thread killer([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    kill(getpid(), SIGINT);
+  });
+  uint64_t i = 0;
+  for (; i < 200000 && (*w)->status().ok(); ++i) Put(**w, 0x1234500000000ULL + i, "\n");
+  killer.join();
+  (void)(*w)->Flush();  // the record put after the failure is dropped here
+  EXPECT_EQ((*w)->status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ((*w)->interrupt_signal(), SIGINT);
+  EXPECT_EQ((*w)->records_written() + (*w)->records_dropped(), i);
+  w->reset();
+  close(p[0]);
+  close(p[1]);
+}
+
+// /dev/stdout is the standard output (it used to be refused as a symlink).
+TEST_F(LogWriterTest, DevStdoutIsStandardOutput) {
+  const std::string path = Path("stdout.txt");
+  fflush(stdout);
+  const int saved = dup(STDOUT_FILENO);
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(dup2(fd, STDOUT_FILENO), STDOUT_FILENO);
+  close(fd);
+  absl::Status status;
+  {
+    auto w = LogWriter::Open("/dev/stdout", ExistingLog::kAsk);
+    if (w.ok()) {
+      Put(**w, 0x62, "\n");
+      status = (*w)->Sync();
+    } else {
+      status = w.status();
+    }
+  }
+  dup2(saved, STDOUT_FILENO);
+  close(saved);
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(ReadFile(path), "62\n");
 }
 
 }  // namespace

@@ -114,6 +114,20 @@ std::string ReadFile(const std::string& path) {
 
 // ---- ParseProcStatus ----
 
+TEST(IsKernelThreadStatTest, FlagsFieldAfterTheLastParenthesis) {
+  // kthreadd: flags 0x208040 (PF_KTHREAD set).
+  EXPECT_TRUE(IsKernelThreadStat(
+      "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 2"));
+  // A user process whose name holds ") S 0 0 0 0 -1 2129984": the fields
+  // count from the last ')'.
+  EXPECT_FALSE(IsKernelThreadStat(
+      "77 (x) S 0 0 0 0 -1 2129984) S 1 77 77 0 -1 4194560 0 0 0 0 0"));
+  EXPECT_FALSE(IsKernelThreadStat(
+      "1 (systemd) S 0 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 2"));
+  EXPECT_FALSE(IsKernelThreadStat("garbage"));
+  EXPECT_FALSE(IsKernelThreadStat("3 (short) S 0"));
+}
+
 TEST(ParseProcStatusTest, Process) {
   auto st = ParseProcStatus(Status(11773, 11773, "R (running)"));
   ASSERT_TRUE(st.ok()) << st.status();

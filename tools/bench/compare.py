@@ -470,6 +470,39 @@ def tool_version(tracer):
     return (out.stdout or out.stderr).strip().splitlines()[0]
 
 
+TRACEFS = "/sys/kernel/tracing"
+
+
+def tracefs_mounted():
+    """True if a tracefs is mounted where bpftrace and perf look for it."""
+    try:
+        with open("/proc/self/mounts") as f:
+            for line in f:
+                fields = line.split()
+                if (len(fields) >= 3 and fields[2] == "tracefs"
+                        and fields[1] in (TRACEFS, "/sys/kernel/debug/tracing")):
+                    return True
+    except OSError:
+        pass
+    return False
+
+
+def ensure_tracefs():
+    """bpftrace (tracepoint:sched:*) and perf trace need tracefs; a fresh
+    machine may not have it mounted (sysstream does not need it). Mounts it
+    when missing and says so; None if it is there, else why it is not."""
+    if tracefs_mounted():
+        return None
+    r = subprocess.run(["mount", "-t", "tracefs", "nodev", TRACEFS],
+                       capture_output=True, text=True)
+    if r.returncode != 0 or not tracefs_mounted():
+        return (f"tracefs is not mounted and `mount -t tracefs nodev {TRACEFS}` "
+                f"failed: {(r.stderr or r.stdout).strip()}")
+    log(f"tracefs was not mounted: mounted it at {TRACEFS} "
+        "(bpftrace and perf trace need it; it stays mounted)")
+    return None
+
+
 def perf_trace_works(ctx):
     """None if `perf trace` runs here, else the reason."""
     out, err, logf = (ctx.path("perfcheck.out"), ctx.path("perfcheck.err"),
@@ -1044,8 +1077,14 @@ def main(argv):
     if a.commit:
         meta["commit"] = a.commit
 
+    tracefs_missing = None
+    if {"perf", "bpftrace"} & set(a.tracers):
+        tracefs_missing = ensure_tracefs()
     tracers = []
     for t in a.tracers:
+        if t in ("perf", "bpftrace") and tracefs_missing:
+            log(f"FAILED: {t} cannot run: {tracefs_missing}")
+            return 1
         v = tool_version(t)
         if v is None:
             meta["skipped"][t] = f"`{t}` is not installed (tools/setup.sh installs it)"

@@ -33,7 +33,9 @@
 #   --help            all options of tools/bench/compare.py
 #
 # Needs root. Without --bin-dir it runs tools/setup.sh if a peer tracer or
-# gnuplot is missing, and builds with bazel. Exits 0 when every run worked
+# gnuplot is missing, and builds with bazel. bpftrace and perf trace need
+# tracefs: it is mounted at /sys/kernel/tracing (and left mounted) when it is
+# missing, as on a fresh machine, with a line saying so. Exits 0 when every run worked
 # (whether or not the targets are met), 1 if a run failed.
 set -euo pipefail
 
