@@ -73,10 +73,10 @@ uint32_t Nr(absl::string_view name) {
   const std::optional<uint32_t> nr =
       sysstream::SyscallNumber(sysstream::HostArch(), name);
   if (!nr.has_value()) {
+    const absl::string_view arch = sysstream::ArchName(sysstream::HostArch());
     std::fprintf(stderr, "no syscall %.*s on %.*s\n",
                  static_cast<int>(name.size()), name.data(),
-                 static_cast<int>(sysstream::ArchName(sysstream::HostArch()).size()),
-                 sysstream::ArchName(sysstream::HostArch()).data());
+                 static_cast<int>(arch.size()), arch.data());
     std::exit(2);
   }
   return *nr;
@@ -340,12 +340,12 @@ TEST(Formats, TextJsonlAndSummaryOfALiveTrace) {
     EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
     const std::string p = std::to_string(w.proc.pid);
     if (format == "text") {
-      auto t = [&](const char* name) {
+      auto line = [&](const char* name) {
         return absl::StrCat(p, " ", Named(name), "\n");
       };
       EXPECT_EQ(ReadFile(log),
-                absl::StrCat(t("getppid"), t("getppid"), t("openat"),
-                             t("close"), t("exit_group")));
+                absl::StrCat(line("getppid"), line("getppid"), line("openat"),
+                             line("close"), line("exit_group")));
     } else {
       auto j = [&](const char* name) {
         return absl::StrCat("{\"pid\":", p, ",\"nr\":", Nr(name),
@@ -489,12 +489,12 @@ TEST(Formats, RetTidCommAndTimestampsPairedInTheKernelStream) {
   // The workload's own part is last: openat → ENOENT, close(-1) → EBADF,
   // getppid → a pid, exit_group never returns.
   std::vector<std::string> tail(lines.end() - 4, lines.end());
-  EXPECT_THAT(tail[0], ::testing::MatchesRegex(
-                           "\\{\"pid\":[0-9]+,\"nr\":" +
-                           std::to_string(kOpenat) + ",\"syscall\":"
-                           "\"openat\",\"ts_ns\":[0-9]+,\"tid\":[0-9]+,"
-                           "\"comm\":\"workload\",\"ret\":-2,\"errno\":"
-                           "\"ENOENT\",\"duration_ns\":[0-9]+\\}"));
+  EXPECT_THAT(tail[0],
+              ::testing::MatchesRegex(
+                  "\\{\"pid\":[0-9]+,\"nr\":" + std::to_string(kOpenat) +
+                  ",\"syscall\":\"openat\",\"ts_ns\":[0-9]+,\"tid\":[0-9]+,"
+                  "\"comm\":\"workload\",\"ret\":-2,\"errno\":"
+                  "\"ENOENT\",\"duration_ns\":[0-9]+\\}"));
   EXPECT_THAT(tail[1], HasSubstr("\"syscall\":\"close\""));
   EXPECT_THAT(tail[1], HasSubstr("\"ret\":-9,\"errno\":\"EBADF\""));
   EXPECT_THAT(tail[2], HasSubstr("\"syscall\":\"getppid\""));
@@ -522,9 +522,8 @@ TEST(Formats, BinLogDecodesToTheSameText) {
   Child d = Spawn({g_sysstream, "decode", "--format", "text", bin}, o);
   std::string out = ReadAll(d.out);
   EXPECT_EQ(Wait(d.pid), 0);
-  EXPECT_THAT(out,
-              HasSubstr(absl::StrCat("(workload) ", Named("openat"),
-                                     " = -2 ENOENT <")));
+  EXPECT_THAT(out, HasSubstr(absl::StrCat("(workload) ", Named("openat"),
+                                          " = -2 ENOENT <")));
   EXPECT_THAT(out, HasSubstr(absl::StrCat(Named("close"), " = -9 EBADF <")));
   // Cut mid-record: an error naming the offset, after the whole records.
   const std::string cut = TempPath("cut.bin");

@@ -119,18 +119,17 @@ TEST_F(CompatDecodeTest, TextJsonlAndRawOfAnIa32Program) {
             "4242 ia32:getppid(64)\n"
             "4242 ia32:exit_group(252)\n");
   EXPECT_TRUE(status.ok()) << status;
-  EXPECT_EQ(
-      Decode({"--format", "jsonl", "--arch", "x86_64", log}, &status),
-      R"({"pid":4242,"nr":59,"syscall":"execve"})"
-      "\n"
-      R"({"pid":4242,"nr":64,"syscall":"ia32:getppid","compat":true})"
-      "\n"
-      R"({"pid":4242,"nr":64,"syscall":"ia32:getppid","compat":true})"
-      "\n"
-      R"({"pid":4242,"nr":64,"syscall":"ia32:getppid","compat":true})"
-      "\n"
-      R"({"pid":4242,"nr":252,"syscall":"ia32:exit_group","compat":true})"
-      "\n");
+  EXPECT_EQ(Decode({"--format", "jsonl", "--arch", "x86_64", log}, &status),
+            R"({"pid":4242,"nr":59,"syscall":"execve"})"
+            "\n"
+            R"({"pid":4242,"nr":64,"syscall":"ia32:getppid","compat":true})"
+            "\n"
+            R"({"pid":4242,"nr":64,"syscall":"ia32:getppid","compat":true})"
+            "\n"
+            R"({"pid":4242,"nr":64,"syscall":"ia32:getppid","compat":true})"
+            "\n"
+            R"({"pid":4242,"nr":252,"syscall":"ia32:exit_group","compat":true})"
+            "\n");
   EXPECT_TRUE(status.ok()) << status;
   // raw keeps the bit as the kernel wrote it.
   EXPECT_EQ(Decode({"--format", "raw", log}, &status),
