@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cc/sink/log_format.h"
 
 namespace sysstream {
 
@@ -18,15 +19,6 @@ inline constexpr int32_t kMaxPid = 4194304;
 // pages; 1 GiB is far beyond any useful size and keeps the value in 32 bits).
 inline constexpr uint64_t kMinRingBytes = uint64_t{4} << 10;
 inline constexpr uint64_t kMaxRingBytes = uint64_t{1} << 30;
-
-// What to do when the log file already exists.
-enum class ExistingLog {
-  kAsk,        // ask on a terminal, refuse otherwise (default)
-  kOverwrite,  // --force
-  kAppend,     // --append
-};
-
-enum class LogFormat { kRaw, kText, kJsonl, kBin };
 
 struct Options {
   std::string log_path = "sysstream.log";  // -f/--file ("-" is stdout)

@@ -9,7 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "cc/cli/options.h"
+#include "cc/sink/log_format.h"
 
 namespace sysstream {
 

@@ -28,7 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "cc/cli/options.h"
+#include "cc/sink/log_format.h"
 
 namespace sysstream {
 

@@ -15,7 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cc/probe/probe.h"
-#include "cc/cli/options.h"
+#include "cc/sink/log_format.h"
 #include "cc/sink/log_writer.h"
 #include "cc/sink/summary.h"
 
