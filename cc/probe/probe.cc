@@ -120,7 +120,8 @@ bool KernelBefore(int major, int minor) {
 // Ring entries: a record (8 bytes), gap marker + record (16), an event
 // (48) or gap marker + event (56); see bpf/sysstream.h.
 int OnRingRecord(void* ctx, void* data, size_t size) {
-  RecordSink* sink = static_cast<Probe*>(ctx)->sink_;
+  Probe* probe = static_cast<Probe*>(ctx);
+  RecordSink* sink = probe->sink_;
   const char* p = static_cast<const char*>(data);
   if (size == sizeof(sysstream_gap_record) ||
       size == sizeof(sysstream_gap_event)) {
@@ -138,6 +139,8 @@ int OnRingRecord(void* ctx, void* data, size_t size) {
     sysstream_record record;
     std::memcpy(&record, p, sizeof(record));
     sink->OnRecord(record);
+  } else {
+    ++probe->malformed_;  // a kernel program of another build: an error
   }
   return 0;
 }
@@ -394,7 +397,7 @@ void Probe::Detach() {
   if (skel_ != nullptr) sysstream_bpf__detach(skel_);
 }
 
-int Probe::ring_epoll_fd() const { return ring_buffer__epoll_fd(ring_); }
+int Probe::ready_fd() const { return ring_buffer__epoll_fd(ring_); }
 
 absl::StatusOr<uint64_t> Probe::Drain(RecordSink* sink) {
   sink_ = sink;

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "bpf/sysstream.h"
+#include "cc/stream/ring_source.h"
 
 struct sysstream_bpf;
 struct ring_buffer;
@@ -47,22 +48,12 @@ struct ProbeOptions {
   uint32_t execveat_nr = 322;
 };
 
-// Receives the records of one drain, in ring order.
-class RecordSink {
- public:
-  virtual ~RecordSink() = default;
-  // A bare record or a gap marker (raw mode; gap markers in every mode).
-  virtual void OnRecord(uint64_t record) = 0;
-  // A rich event (ProbeOptions::rich_events).
-  virtual void OnEvent(const sysstream_event& event) = 0;
-};
-
-class Probe {
+class Probe : public RingSource {
  public:
   // Opens, configures and loads the BPF object (nothing attached yet).
   static absl::StatusOr<std::unique_ptr<Probe>> Create(
       const ProbeOptions& options);
-  ~Probe();
+  ~Probe() override;
   Probe(const Probe&) = delete;
   Probe& operator=(const Probe&) = delete;
 
@@ -83,27 +74,26 @@ class Probe {
   // Re-checks each target after attach: any that exited before the exit hook
   // was attached is forgotten. `alive` says whether a pid still runs.
   void ForgetExited(absl::Span<const uint32_t> pids, bool (*alive)(uint32_t));
-  // Detaches the programs: no new records after this returns.
-  void Detach();
+  // RingSource. Detach: the programs are detached, no new records.
+  // ready_fd: readable when the kernel forces a wakeup. TakeUnreportedLost:
+  // summed over CPUs. returns_lost: --ret return events the ring could not
+  // take (not calls: those are in the gap markers).
+  int ready_fd() const override;
+  absl::StatusOr<uint64_t> Drain(RecordSink* sink) override;
+  void Detach() override;
+  int64_t live_targets() const override;
+  uint64_t TakeUnreportedLost() override;
+  uint64_t returns_lost() const override;
+  uint64_t malformed_entries() const override { return malformed_; }
 
-  // fd that becomes readable when the kernel forces a wakeup.
-  int ring_epoll_fd() const;
-  // Hands every record in the ring to `sink`; returns how many.
-  absl::StatusOr<uint64_t> Drain(RecordSink* sink);
-  // Processes still traced (followed children included).
-  int64_t live_targets() const;
-  // Records lost but not yet reported in-band (summed over CPUs); resets them.
-  uint64_t TakeUnreportedLost();
   uint64_t follow_failed() const;
-  // --ret: return events the ring could not take (not calls: those are in
-  // the gap markers).
-  uint64_t returns_lost() const;
 
  private:
   Probe() = default;
   sysstream_bpf* skel_ = nullptr;
   ring_buffer* ring_ = nullptr;
   RecordSink* sink_ = nullptr;  // set during Drain()
+  uint64_t malformed_ = 0;      // ring entries of an unknown size
   ProbeOptions options_;
   friend int OnRingRecord(void* ctx, void* data, size_t size);
   int ncpus_ = 0;

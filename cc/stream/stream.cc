@@ -221,7 +221,7 @@ absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
   }
   Fd epfd(epoll_create1(EPOLL_CLOEXEC));
   if (epfd.get() < 0) return Errno("epoll_create1");
-  for (int fd : {probe.ring_epoll_fd(), sfd.get(), tfd.get()}) {
+  for (int fd : {probe.ready_fd(), sfd.get(), tfd.get()}) {
     epoll_event ev = {};
     ev.events = EPOLLIN;
     ev.data.fd = fd;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "cc/common/error_kind.h"
 #include "cc/common/fd.h"
 #include "cc/common/file_io.h"
 #include "cc/common/size.h"
@@ -120,6 +121,22 @@ TEST(SizeTest, Bounds) {
   EXPECT_TRUE(absl::IsOutOfRange(
       ParseSize("99999999999999999999999").status()));
   EXPECT_TRUE(absl::IsOutOfRange(ParseSize("17179869184G").status()));
+}
+
+TEST(ErrorKindTest, TravelsWithTheStatusNotItsText) {
+  absl::Status s = WithKind(absl::FailedPreconditionError("ambiguous-looking"),
+                            ErrorKind::kNoPrivilege);
+  EXPECT_EQ(KindOf(s), ErrorKind::kNoPrivilege);
+  EXPECT_TRUE(IsKind(s, ErrorKind::kNoPrivilege));
+  EXPECT_FALSE(IsKind(s, ErrorKind::kAmbiguousTarget));
+  EXPECT_EQ(KindOf(absl::FailedPreconditionError("ambiguous name")),
+            std::nullopt);
+  EXPECT_TRUE(WithKind(absl::OkStatus(), ErrorKind::kUsage).ok());
+  EXPECT_EQ(KindOf(WithKind(absl::OkStatus(), ErrorKind::kUsage)),
+            std::nullopt);
+  // A kind survives being copied into another status by the caller.
+  absl::Status copy = s;
+  EXPECT_EQ(KindOf(copy), ErrorKind::kNoPrivilege);
 }
 
 }  // namespace
