@@ -35,8 +35,10 @@ const volatile bool detect_compat = true;
 /* -e/--syscalls, --exclude: only syscalls marked here enter the ring. */
 const volatile bool filter_syscalls = false;
 const volatile __u8 syscall_traced[SYSSTREAM_MAX_SYSCALLS] = {};
-const volatile __u32 execve_nr = 59;           /* this arch's execve, */
-const volatile __u32 execveat_nr = 322;        /* and execveat */
+/* This arch's execve and execveat: user space sets them from its syscall
+ * table (cc/syscalls), so no number is written here. */
+const volatile __u32 execve_nr = 0;
+const volatile __u32 execveat_nr = 0;
 
 /* Processes alive in target_tgids (+ target_ns_tgids); user space stops
  * when it reaches zero. */
@@ -92,11 +94,22 @@ struct {
 	__type(value, __u8);
 } target_cgroups SEC(".maps");
 
+/* Per-CPU state, kernel-private (user space reads the global totals). */
+struct cpu_state {
+	__u64 lost;           /* reservations failed, not yet reported in-band */
+	__u64 unsignaled;     /* records since this CPU last woke the consumer */
+	/* The last target seen on this CPU, to skip the hash lookup while one
+	 * process runs; valid while cache_gen equals target_gen. */
+	__u32 cache_tgid;
+	__u32 cache_pid;
+	__u64 cache_gen;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct sysstream_cpu_state);
+	__type(value, struct cpu_state);
 } cpu_state SEC(".maps");
 
 /*
@@ -163,16 +176,25 @@ static __always_inline __u32 ns_tgid(void)
 }
 
 /* Counts a lost entry (a call), reported in-band by a later gap marker. */
-static __always_inline void count_lost(struct sysstream_cpu_state *st)
+static __always_inline void count_lost(struct cpu_state *st)
 {
 	__sync_fetch_and_add(&st->lost, 1);
 	__sync_fetch_and_add(&lost_pending, 1);
 }
 
+/* A lost entry is a lost call (a gap marker counts it); a lost return or
+ * thread-exit event is not: a lost return is counted apart. */
+static __always_inline void count_lost_kind(struct cpu_state *st, __u16 kind)
+{
+	if (kind == SYSSTREAM_EV_ENTER)
+		count_lost(st);
+	else if (kind == SYSSTREAM_EV_EXIT)
+		__sync_fetch_and_add(&lost_returns, 1);
+}
+
 /* The gap marker for this CPU's unreported losses (at most what one marker
  * carries); *n receives that count. */
-static __always_inline __u64 gap_marker(struct sysstream_cpu_state *st,
-					__u64 *n)
+static __always_inline __u64 gap_marker(struct cpu_state *st, __u64 *n)
 {
 	*n = st->lost;
 	if (*n > SYSSTREAM_GAP_MAX)
@@ -180,8 +202,7 @@ static __always_inline __u64 gap_marker(struct sysstream_cpu_state *st,
 	return ((__u64)SYSSTREAM_GAP_PID << 32) | *n;
 }
 
-static __always_inline void gap_reported(struct sysstream_cpu_state *st,
-					 __u64 n)
+static __always_inline void gap_reported(struct cpu_state *st, __u64 n)
 {
 	__sync_fetch_and_add(&st->lost, -n);
 	__sync_fetch_and_add(&lost_pending, -n);
@@ -189,7 +210,7 @@ static __always_inline void gap_reported(struct sysstream_cpu_state *st,
 
 /* A wakeup per record would cost ~900 ns; wake once per batch and let the
  * consumer's timer pick up the rest. */
-static __always_inline __u64 wakeup_flags(struct sysstream_cpu_state *st)
+static __always_inline __u64 wakeup_flags(struct cpu_state *st)
 {
 	if (++st->unsignaled >= wakeup_batch) {
 		st->unsignaled = 0;
@@ -198,32 +219,56 @@ static __always_inline __u64 wakeup_flags(struct sysstream_cpu_state *st)
 	return BPF_RB_NO_WAKEUP;
 }
 
-/* Returns whether the record is in the ring (else it is counted lost). */
-static __always_inline bool emit(struct sysstream_cpu_state *st, __u64 value)
+/*
+ * Reserves the ring entry for a `size`-byte record or event. After losses
+ * the entry starts with the gap marker that reports them (see sysstream.h):
+ * *n is then its count, else 0. Returns where the record or event goes; NULL
+ * if the ring is full, and the entry is counted lost as `kind`. *entry is
+ * what submit_entry takes.
+ */
+static __always_inline void *reserve_entry(struct cpu_state *st, __u64 size,
+					   __u16 kind, void **entry, __u64 *n)
 {
-	struct sysstream_gap_record *pair;
-	__u64 *rec, n;
+	__u64 *marker;
 
-	if (st->lost) {
-		/* Report earlier losses in-band, in the same entry. */
-		pair = bpf_ringbuf_reserve(&events, sizeof(*pair), 0);
-		if (!pair) {
-			count_lost(st);
-			return false;
-		}
-		pair->gap = gap_marker(st, &n);
-		pair->record = value;
-		bpf_ringbuf_submit(pair, wakeup_flags(st));
+	*n = 0;
+	if (!st->lost) {
+		*entry = bpf_ringbuf_reserve(&events, size, 0);
+		if (!*entry)
+			count_lost_kind(st, kind);
+		return *entry;
+	}
+	marker = bpf_ringbuf_reserve(&events, sizeof(*marker) + size, 0);
+	*entry = marker;
+	if (!marker) {
+		count_lost_kind(st, kind);
+		return NULL;
+	}
+	*marker = gap_marker(st, n);
+	return marker + 1;
+}
+
+/* Submits an entry of reserve_entry; the losses its marker reports (n) are
+ * then no longer pending. */
+static __always_inline void submit_entry(struct cpu_state *st, void *entry,
+					 __u64 n)
+{
+	bpf_ringbuf_submit(entry, wakeup_flags(st));
+	if (n)
 		gap_reported(st, n);
-		return true;
-	}
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	if (!rec) {
-		count_lost(st);
+}
+
+/* Returns whether the record is in the ring (else it is counted lost). */
+static __always_inline bool emit(struct cpu_state *st, __u64 value)
+{
+	__u64 *rec, n;
+	void *entry;
+
+	rec = reserve_entry(st, sizeof(*rec), SYSSTREAM_EV_ENTER, &entry, &n);
+	if (!rec)
 		return false;
-	}
 	*rec = value;
-	bpf_ringbuf_submit(rec, wakeup_flags(st));
+	submit_entry(st, entry, n);
 	return true;
 }
 
@@ -248,51 +293,24 @@ static __always_inline void fill_event(struct sysstream_event *ev, __u64 value,
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 }
 
-/* A lost entry is a lost call (a gap marker counts it); a lost return or
- * thread-exit event is not, and is counted apart. */
-static __always_inline void count_lost_kind(struct sysstream_cpu_state *st,
-					    __u16 kind)
-{
-	if (kind == SYSSTREAM_EV_ENTER) {
-		count_lost(st);
-	} else if (kind == SYSSTREAM_EV_EXIT) {
-		__sync_fetch_and_add(&st->lost_ret, 1);
-		__sync_fetch_and_add(&lost_returns, 1);
-	}
-}
-
 /* Returns whether the event is in the ring (else it is counted lost). */
-static __always_inline bool emit_event(struct sysstream_cpu_state *st,
-				       __u64 value, __u16 kind, __s64 ret)
+static __always_inline bool emit_event(struct cpu_state *st, __u64 value,
+				       __u16 kind, __s64 ret)
 {
-	struct sysstream_gap_event *pair;
 	struct sysstream_event *ev;
+	void *entry;
 	__u64 n;
 
-	if (st->lost) {
-		pair = bpf_ringbuf_reserve(&events, sizeof(*pair), 0);
-		if (!pair) {
-			count_lost_kind(st, kind);
-			return false;
-		}
-		pair->gap = gap_marker(st, &n);
-		fill_event(&pair->event, value, kind, ret);
-		bpf_ringbuf_submit(pair, wakeup_flags(st));
-		gap_reported(st, n);
-		return true;
-	}
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		count_lost_kind(st, kind);
+	ev = reserve_entry(st, sizeof(*ev), kind, &entry, &n);
+	if (!ev)
 		return false;
-	}
 	fill_event(ev, value, kind, ret);
-	bpf_ringbuf_submit(ev, wakeup_flags(st));
+	submit_entry(st, entry, n);
 	return true;
 }
 
 /* An entry (call) record, bare or rich as configured. */
-static __always_inline bool emit_entry(struct sysstream_cpu_state *st,
+static __always_inline bool emit_entry(struct cpu_state *st,
 				       __u64 value)
 {
 	if (rich_events)
@@ -445,9 +463,9 @@ static __always_inline bool in_target_cgroup(void)
 	return false;
 }
 
-/* Decides whether the current task's syscall `nr` is recorded; returns
- * the pid to report, or 0. `wanted` is the syscall filter's verdict. */
-static __always_inline __u32 traced_pid(struct sysstream_cpu_state *st,
+/* Whether the current task is traced: returns the pid to report, or 0.
+ * `nr` is the syscall it makes (an execve starts a held command's tracing). */
+static __always_inline __u32 traced_pid(struct cpu_state *st,
 					__u32 nr)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -489,7 +507,7 @@ static __always_inline bool syscall_wanted(__u32 nr)
 /* Records the entry of syscall `nr` by the current task, if traced. */
 static __always_inline int record_entry(__u32 nr)
 {
-	struct sysstream_cpu_state *st;
+	struct cpu_state *st;
 	__u32 zero = 0, pid;
 	bool wanted;
 
@@ -558,7 +576,7 @@ SEC("raw_tp/sys_exit")
 int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	struct sysstream_cpu_state *st;
+	struct cpu_state *st;
 	__s64 ret = (__s64)ctx->args[1];
 	__u32 zero = 0, pid, nr, was;
 	__u64 value;
@@ -629,7 +647,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
  * event was lost. */
 static __always_inline void thread_exited(bool in_call)
 {
-	struct sysstream_cpu_state *st;
+	struct cpu_state *st;
 	__u32 zero = 0, pid;
 
 	st = bpf_map_lookup_elem(&cpu_state, &zero);

@@ -12,7 +12,7 @@
  * its low 32 bits count the syscall entries this CPU could not reserve (ring
  * full) since its previous marker. Entries recorded + marker counts =
  * syscalls seen, with or without --ret: a lost return event is counted
- * apart (sysstream_cpu_state.lost_ret), never in a marker.
+ * apart (the program's lost_returns total), never in a marker.
  */
 #ifndef SYSSTREAM_BPF_SYSSTREAM_H_
 #define SYSSTREAM_BPF_SYSSTREAM_H_
@@ -111,29 +111,13 @@ struct sysstream_gap_event {
 
 typedef __u64 sysstream_record;
 
-/* Per-CPU state, one entry of the cpu_state map. */
-struct sysstream_cpu_state {
-	__u64 lost;           /* reservations failed, not yet reported in-band */
-	__u64 unsignaled;     /* records since this CPU last woke the consumer */
-	/* --ret: return events this CPU could not reserve. Not calls: gap
-	 * markers count lost entries (calls) only. */
-	__u64 lost_ret;
-	/* The last target seen on this CPU, to skip the hash lookup while one
-	 * process runs; valid while cache_gen equals the global generation. */
-	__u32 cache_tgid;
-	__u32 cache_pid;
-	__u64 cache_gen;
-};
-
 #ifdef __cplusplus
 static_assert(sizeof(sysstream_record) == 8, "wire record is 8 bytes");
-static_assert(sizeof(struct sysstream_cpu_state) == 40, "cpu_state layout");
 static_assert(sizeof(struct sysstream_event) == 48, "event layout");
 static_assert(sizeof(struct sysstream_gap_record) == 16, "gap+record");
 static_assert(sizeof(struct sysstream_gap_event) == 56, "gap+event");
 #else
 _Static_assert(sizeof(sysstream_record) == 8, "wire record is 8 bytes");
-_Static_assert(sizeof(struct sysstream_cpu_state) == 40, "cpu_state layout");
 _Static_assert(sizeof(struct sysstream_event) == 48, "event layout");
 _Static_assert(sizeof(struct sysstream_gap_record) == 16, "gap+record");
 _Static_assert(sizeof(struct sysstream_gap_event) == 56, "gap+event");

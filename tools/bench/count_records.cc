@@ -4,9 +4,9 @@
 // Reads a sysstream log in the raw format (each record "%lx" followed by a
 // tab) and prints one line:
 //   records=R events=E gap_markers=G lost=L pid_records=P matched=M
-// R: all records; G: gap markers (upper 32 bits 0xffffffff) and L the sum
-// of their low 32 bits (syscalls lost); E = R - G; P: records whose upper
-// 32 bits equal PID; M: those of them whose lower 32 bits equal NR.
+// R: all records; G: gap markers (upper 32 bits SYSSTREAM_GAP_PID) and L
+// the sum of their low 32 bits (syscalls lost); E = R - G; P: records whose
+// upper 32 bits equal PID; M: those of them whose lower 32 bits equal NR.
 // Any malformed input (a byte that is neither a hex digit nor a tab, an
 // empty record, more than 16 digits, a last record without its tab) is an
 // error: exit 1 with one line on stderr. Usage errors exit 2.
@@ -20,13 +20,12 @@
 #include <cstring>
 #include <vector>
 
+#include "bpf/sysstream.h"
 #include "tools/bench/bench_util.h"
 
 namespace {
 
 using sysstream::bench::ParseDecimal;
-
-constexpr uint32_t kGapPid = 0xffffffffU;
 
 struct Counts {
   uint64_t records = 0;
@@ -97,7 +96,7 @@ int main(int argc, char** argv) {
       }
       ++n.records;
       const uint32_t rpid = static_cast<uint32_t>(value >> 32);
-      if (rpid == kGapPid) {
+      if (rpid == SYSSTREAM_GAP_PID) {
         ++n.gap_markers;
         n.lost += static_cast<uint32_t>(value);
       } else if (rpid == pid) {
