@@ -520,8 +520,6 @@ int Run(const Options& cli) {
   popts.syscalls = *syscall_filter;
   popts.rich_events = fields != 0;
   popts.with_ret = opts.ret;
-  popts.execve_nr = SyscallNumber(HostArch(), "execve").value_or(59);
-  popts.execveat_nr = SyscallNumber(HostArch(), "execveat").value_or(322);
   absl::StatusOr<std::unique_ptr<Probe>> probe_or = Probe::Create(popts);
   if (!probe_or.ok()) return ProbeFailure(probe_or.status());
   Probe& probe = **probe_or;

@@ -11,16 +11,23 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
+#include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "bpf/sysstream.h"
 #include "bpf/sysstream_bpf.skel.h"
+#include "cc/common/error_kind.h"
+#include "cc/common/fd.h"
+#include "cc/common/file_io.h"
+#include "cc/common/status_macros.h"
+#include "cc/syscalls/syscalls.h"
 
 namespace sysstream {
 namespace {
@@ -36,23 +43,52 @@ int LibbpfPrint(enum libbpf_print_level level, const char* format,
   return std::vfprintf(stderr, format, args);
 }
 
+absl::Status NoPrivilege(absl::string_view message) {
+  return WithKind(absl::PermissionDeniedError(message),
+                  ErrorKind::kNoPrivilege);
+}
+
+absl::Status KernelUnsupported(absl::string_view message) {
+  return WithKind(absl::FailedPreconditionError(message),
+                  ErrorKind::kKernelUnsupported);
+}
+
+// A kernel-side table's limit. FailedPrecondition where the kernel refused
+// (a full map), InvalidArgument where the options ask for more than fits.
+absl::Status KernelLimit(absl::Status status) {
+  return WithKind(std::move(status), ErrorKind::kKernelLimit);
+}
+
+// What an errno from a bpf() call or libbpf means where no call site knows
+// better: a missing privilege, a kernel that lacks a feature, or neither.
 absl::Status ErrnoStatus(int err, absl::string_view what) {
   std::string msg = absl::StrCat(what, ": ", std::strerror(err));
   switch (err) {
     case EPERM:
     case EACCES:
-      return absl::PermissionDeniedError(absl::StrCat(
+      return NoPrivilege(absl::StrCat(
           msg, " (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)"));
     case ENOENT:
     case EINVAL:
     case ENOTSUP:
     case E2BIG:
     case ENOSYS:
-      return absl::FailedPreconditionError(
+      return KernelUnsupported(
           absl::StrCat(msg, " (kernel too old or missing a BPF feature?)"));
     default:
-      return absl::InternalError(msg);
+      return WithKind(absl::InternalError(msg), ErrorKind::kInternal);
   }
+}
+
+// An update of a hash map that holds at most `capacity` `items`: E2BIG
+// there means the map is full, not that the kernel is too old.
+absl::Status MapUpdateStatus(int err, absl::string_view what,
+                             absl::string_view table, uint32_t capacity,
+                             absl::string_view items) {
+  if (err != E2BIG) return ErrnoStatus(err, what);
+  return KernelLimit(absl::FailedPreconditionError(
+      absl::StrCat(what, ": the ", table, " table is full (at most ", capacity,
+                   " ", items, ")")));
 }
 
 bool HasCapability(uint64_t effective, int cap) {
@@ -75,7 +111,7 @@ absl::Status CheckPrivileges() {
   if (HasCapability(eff, kCapBpf) && HasCapability(eff, kCapPerfmon)) {
     return absl::OkStatus();
   }
-  return absl::PermissionDeniedError(
+  return NoPrivilege(
       "missing privileges: tracing needs CAP_BPF and CAP_PERFMON (Linux >= "
       "5.8) or CAP_SYS_ADMIN; run as root or grant those capabilities");
 }
@@ -84,19 +120,19 @@ absl::Status CheckBtf(const std::string& custom) {
   const std::string path = custom.empty() ? kKernelBtf : custom;
   if (access(path.c_str(), R_OK) != 0) {
     if (custom.empty()) {
-      return absl::FailedPreconditionError(absl::StrCat(
+      return KernelUnsupported(absl::StrCat(
           "kernel BTF not found at ", kKernelBtf,
           " (kernel built without CONFIG_DEBUG_INFO_BTF?): pass --btf FILE"));
     }
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot read BTF file '", custom, "': ", std::strerror(errno)));
+    return KernelUnsupported(absl::StrCat("cannot read BTF file '", custom,
+                                          "': ", std::strerror(errno)));
   }
   btf* parsed = btf__parse(path.c_str(), nullptr);
   if (parsed == nullptr) {
     // libbpf's own codes (LIBBPF_ERRNO__FORMAT = 4001, ...) mean nothing to
     // strerror: say what the file is not.
     const int err = errno;
-    return absl::FailedPreconditionError(absl::StrCat(
+    return KernelUnsupported(absl::StrCat(
         "'", path, "' is not valid BTF: ",
         err >= 4000 || err == EINVAL || err == EPROTO
             ? std::string("neither raw BTF nor an ELF file with a .BTF section")
@@ -106,6 +142,39 @@ absl::Status CheckBtf(const std::string& custom) {
   return absl::OkStatus();
 }
 
+// bpf() itself may be refused (a container's seccomp profile) although the
+// capabilities are there: libbpf's feature probe would report that as a
+// missing feature, so ask first with a plain array map.
+absl::Status CheckBpfAllowed() {
+  const Fd map(bpf_map_create(BPF_MAP_TYPE_ARRAY, nullptr, 4, 4, 1, nullptr));
+  if (!map.valid() && (errno == EPERM || errno == EACCES)) {
+    return NoPrivilege(
+        "the bpf() system call is denied although capabilities are held: "
+        "a seccomp profile blocks it (run the container with "
+        "--security-opt seccomp=unconfined, or --privileged)");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckRingBuffer() {
+  const int ring_ok = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr);
+  if (ring_ok == 0) {
+    return KernelUnsupported(
+        "this kernel has no BPF ring buffer (needs Linux >= 5.8)");
+  }
+  if (ring_ok < 0) return ErrnoStatus(-ring_ok, "probe BPF ring buffer");
+  return absl::OkStatus();
+}
+
+// Everything sysstream needs of this process and kernel, before any BPF
+// object is opened.
+absl::Status CheckKernel(const ProbeOptions& options) {
+  RETURN_IF_ERROR(CheckPrivileges());
+  RETURN_IF_ERROR(CheckBtf(options.btf_path));
+  RETURN_IF_ERROR(CheckBpfAllowed());
+  return CheckRingBuffer();
+}
+
 // True if the running kernel is older than major.minor.
 bool KernelBefore(int major, int minor) {
   utsname u;
@@ -113,6 +182,175 @@ bool KernelBefore(int major, int minor) {
   int ma = 0, mi = 0;
   if (std::sscanf(u.release, "%d.%d", &ma, &mi) != 2) return false;
   return ma < major || (ma == major && mi < minor);
+}
+
+// Records per forced wakeup: by the time the ring is about 1/32 full on all
+// CPUs, early enough that a busy machine still gives the consumer time to
+// drain. Each entry is an 8-byte header plus the record or event.
+uint32_t WakeupBatch(const ProbeOptions& options, int ncpus) {
+  if (options.wakeup_batch != 0) return options.wakeup_batch;
+  const bool rich = options.rich_events || options.with_ret;
+  const uint64_t slots =
+      options.ring_bytes /
+      (8 + (rich ? sizeof(sysstream_event) : sizeof(uint64_t)));
+  const uint32_t batch = static_cast<uint32_t>(slots / 32 / ncpus);
+  return batch == 0 ? 1 : batch;
+}
+
+absl::Status SetCgroupFilter(const ProbeOptions& options, sysstream_bpf* skel) {
+  if (options.cgroups.empty()) return absl::OkStatus();
+  if (options.cgroups.size() > SYSSTREAM_MAX_CGROUPS) {
+    return KernelLimit(absl::InvalidArgumentError(
+        absl::StrCat("too many cgroups to trace: ", options.cgroups.size(),
+                     " (at most ", SYSSTREAM_MAX_CGROUPS, ")")));
+  }
+  std::vector<uint32_t> levels;
+  for (const ProbeCgroup& cg : options.cgroups) {
+    if (std::find(levels.begin(), levels.end(), cg.level) == levels.end()) {
+      levels.push_back(cg.level);
+    }
+  }
+  if (levels.size() > SYSSTREAM_MAX_CGROUP_LEVELS) {
+    return KernelLimit(absl::InvalidArgumentError(absl::StrCat(
+        "target cgroups sit at ", levels.size(), " different depths; at most ",
+        SYSSTREAM_MAX_CGROUP_LEVELS)));
+  }
+  skel->rodata->targ_cgroups = true;
+  for (size_t i = 0; i < levels.size(); ++i) {
+    skel->rodata->cgroup_levels[i] = levels[i];
+  }
+  skel->rodata->n_cgroup_levels = static_cast<uint32_t>(levels.size());
+  return absl::OkStatus();
+}
+
+absl::Status SetSyscallFilter(const ProbeOptions& options,
+                              sysstream_bpf* skel) {
+  if (options.syscalls.empty()) return absl::OkStatus();
+  skel->rodata->filter_syscalls = true;
+  for (uint32_t nr : options.syscalls) {
+    if (nr >= SYSSTREAM_MAX_SYSCALLS) {
+      return KernelLimit(absl::InvalidArgumentError(
+          absl::StrCat("syscall number ", nr, " is beyond the filter's range (",
+                       SYSSTREAM_MAX_SYSCALLS, ")")));
+    }
+    skel->rodata->syscall_traced[nr] = 1;
+  }
+  return absl::OkStatus();
+}
+
+// The program starts a held command's tracing at its execve: this arch's
+// numbers, from the same tables that name the calls in the log.
+absl::Status SetExecNumbers(sysstream_bpf* skel) {
+  const std::optional<uint32_t> execve = SyscallNumber(HostArch(), "execve");
+  const std::optional<uint32_t> execveat =
+      SyscallNumber(HostArch(), "execveat");
+  if (!execve.has_value() || !execveat.has_value()) {
+    return absl::InternalError(absl::StrCat("the ", ArchName(HostArch()),
+                                            " syscall table has no execve"));
+  }
+  skel->rodata->execve_nr = *execve;
+  skel->rodata->execveat_nr = *execveat;
+  return absl::OkStatus();
+}
+
+// The tunables, between open and load.
+absl::Status SetRodata(const ProbeOptions& options, int ncpus,
+                       sysstream_bpf* skel) {
+  skel->rodata->targ_all = options.trace_all;
+  skel->rodata->targ_follow = options.follow;
+  skel->rodata->filter_self = !options.include_self;
+  skel->rodata->self_pid = options.self_pid;
+  skel->rodata->pidns_translate = options.pidns_translate;
+  skel->rodata->pidns_dev = options.pidns_dev;
+  skel->rodata->pidns_ino = options.pidns_ino;
+  skel->rodata->wakeup_batch = WakeupBatch(options, ncpus);
+  skel->rodata->rich_events = options.rich_events || options.with_ret;
+  skel->rodata->with_ret = options.with_ret;
+  RETURN_IF_ERROR(SetCgroupFilter(options, skel));
+  RETURN_IF_ERROR(SetSyscallFilter(options, skel));
+  return SetExecNumbers(skel);
+}
+
+// log2 of the thread state map's cache lines: room for a 2-bit state per
+// thread id below pid_max (32 to a word, 8 words to a line), 1 MiB for the
+// 64-bit maximum of 2^22.
+uint32_t ThreadLinesShift() {
+  uint64_t pid_max = 4194304;
+  absl::StatusOr<std::string> text = ReadFile("/proc/sys/kernel/pid_max", 64);
+  uint64_t v = 0;
+  if (text.ok() && absl::SimpleAtoi(*text, &v) && v > 0) pid_max = v;
+  uint32_t shift = 0;
+  while ((static_cast<uint64_t>(8 * 32) << shift) < pid_max && shift < 20) {
+    ++shift;
+  }
+  return shift;
+}
+
+absl::Status SizeMaps(const ProbeOptions& options, sysstream_bpf* skel) {
+  if (int err = bpf_map__set_max_entries(
+          skel->maps.events, static_cast<uint32_t>(options.ring_bytes));
+      err) {
+    return ErrnoStatus(-err, "set ring buffer size");
+  }
+  const uint32_t shift = ThreadLinesShift();
+  skel->rodata->thread_lines_shift = shift;
+  if (int err = bpf_map__set_max_entries(skel->maps.thread_state, 8u << shift);
+      err) {
+    return ErrnoStatus(-err, "size the thread state map");
+  }
+  return absl::OkStatus();
+}
+
+// Hooks that have nothing to do stay unloaded.
+void SelectPrograms(const ProbeOptions& options, sysstream_bpf* skel) {
+  bpf_program__set_autoload(skel->progs.handle_fork,
+                            options.follow && !options.trace_all);
+  // sys_exit always: it records the calls whose sys_enter the kernel
+  // skipped (seccomp); the exit hook forgets each thread's state and, with
+  // --ret, tells the pairing that a thread is gone.
+  // Attach() attaches sys_enter last, itself.
+  bpf_program__set_autoattach(skel->progs.handle_sys_enter, false);
+  // tools/bench/seccomp.sh only: the cost of the sys_exit hook, measured
+  // against the same binary without it (then denied calls go unrecorded).
+  if (!options.with_ret && std::getenv("SYSSTREAM_BENCH_NO_EXIT_HOOK")) {
+    bpf_program__set_autoload(skel->progs.handle_sys_exit, false);
+  }
+}
+
+// Before 5.11 BPF memory counts against RLIMIT_MEMLOCK: raise it if we may
+// (libbpf tries too); without CAP_SYS_RESOURCE that fails, which is fine on
+// newer kernels (memcg accounting).
+absl::Status Load(sysstream_bpf* skel) {
+  rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
+  (void)setrlimit(RLIMIT_MEMLOCK, &unlimited);
+  const int err = sysstream_bpf__load(skel);
+  if (err == 0) return absl::OkStatus();
+  if (err == -EPERM && KernelBefore(5, 11)) {
+    rlimit lim = {};
+    getrlimit(RLIMIT_MEMLOCK, &lim);
+    return NoPrivilege(absl::StrCat(
+        "load BPF programs: Operation not permitted: before Linux 5.11 BPF "
+        "maps count against the locked-memory limit (ulimit -l is ",
+        lim.rlim_cur == RLIM_INFINITY
+            ? std::string("unlimited")
+            : absl::StrCat(lim.rlim_cur / 1024, " KiB"),
+        "): raise it (ulimit -l unlimited) or grant CAP_SYS_RESOURCE"));
+  }
+  return ErrnoStatus(-err, "load BPF programs");
+}
+
+absl::Status FillCgroups(const ProbeOptions& options, sysstream_bpf* skel) {
+  for (const ProbeCgroup& cg : options.cgroups) {
+    uint8_t one = 1;
+    if (int err =
+            bpf_map__update_elem(skel->maps.target_cgroups, &cg.id,
+                                 sizeof(cg.id), &one, sizeof(one), BPF_ANY);
+        err) {
+      return MapUpdateStatus(-err, absl::StrCat("add target cgroup ", cg.id),
+                             "target cgroup", SYSSTREAM_MAX_CGROUPS, "cgroups");
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -145,38 +383,18 @@ int OnRingRecord(void* ctx, void* data, size_t size) {
   return 0;
 }
 
+// Reads top to bottom as libbpf-bootstrap's loaders do: check, open, set
+// rodata and map sizes, load, fill maps (Attach() attaches).
 absl::StatusOr<std::unique_ptr<Probe>> Probe::Create(
     const ProbeOptions& options) {
   libbpf_set_print(LibbpfPrint);
-  if (absl::Status s = CheckPrivileges(); !s.ok()) return s;
-  if (absl::Status s = CheckBtf(options.btf_path); !s.ok()) return s;
-  // bpf() itself may be refused (a container's seccomp profile) although
-  // the capabilities are there: libbpf's feature probe would report that
-  // as a missing feature, so ask first with a plain array map.
-  {
-    int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, nullptr, 4, 4, 1, nullptr);
-    if (fd < 0 && (errno == EPERM || errno == EACCES)) {
-      return absl::PermissionDeniedError(
-          "the bpf() system call is denied although capabilities are held: "
-          "a seccomp profile blocks it (run the container with "
-          "--security-opt seccomp=unconfined, or --privileged)");
-    }
-    if (fd >= 0) close(fd);
-  }
-  int ring_ok = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr);
-  if (ring_ok == 0) {
-    return absl::FailedPreconditionError(
-        "this kernel has no BPF ring buffer (needs Linux >= 5.8)");
-  }
-  if (ring_ok < 0) return ErrnoStatus(-ring_ok, "probe BPF ring buffer");
-
+  RETURN_IF_ERROR(CheckKernel(options));
   std::unique_ptr<Probe> probe(new Probe());
   probe->options_ = options;
   probe->ncpus_ = libbpf_num_possible_cpus();
   if (probe->ncpus_ <= 0) {
     return absl::InternalError("cannot count possible CPUs");
   }
-
   LIBBPF_OPTS(bpf_object_open_opts, open_opts);
   if (!options.btf_path.empty()) {
     open_opts.btf_custom_path = options.btf_path.c_str();
@@ -184,130 +402,11 @@ absl::StatusOr<std::unique_ptr<Probe>> Probe::Create(
   probe->skel_ = sysstream_bpf__open_opts(&open_opts);
   if (probe->skel_ == nullptr) return ErrnoStatus(errno, "open BPF object");
   sysstream_bpf* skel = probe->skel_;
-
-  skel->rodata->targ_all = options.trace_all;
-  skel->rodata->targ_follow = options.follow;
-  skel->rodata->filter_self = !options.include_self;
-  skel->rodata->self_pid = options.self_pid;
-  skel->rodata->pidns_translate = options.pidns_translate;
-  skel->rodata->pidns_dev = options.pidns_dev;
-  skel->rodata->pidns_ino = options.pidns_ino;
-  uint32_t batch = options.wakeup_batch;
-  if (batch == 0) {
-    // Wake the consumer by the time the ring is about 1/32 full on all CPUs:
-    // early enough that a busy machine still gives it time to drain.
-    // Each entry is an 8-byte header plus the record or event.
-    const bool rich = options.rich_events || options.with_ret;
-    uint64_t slots = options.ring_bytes /
-                     (8 + (rich ? sizeof(sysstream_event) : sizeof(uint64_t)));
-    batch = static_cast<uint32_t>(slots / 32 / probe->ncpus_);
-    if (batch == 0) batch = 1;
-  }
-  skel->rodata->wakeup_batch = batch;
-  if (!options.cgroups.empty()) {
-    if (options.cgroups.size() > SYSSTREAM_MAX_CGROUPS) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "too many cgroups to trace: ", options.cgroups.size(), " (at most ",
-          SYSSTREAM_MAX_CGROUPS, ")"));
-    }
-    std::vector<uint32_t> levels;
-    for (const ProbeCgroup& cg : options.cgroups) {
-      if (std::find(levels.begin(), levels.end(), cg.level) == levels.end()) {
-        levels.push_back(cg.level);
-      }
-    }
-    if (levels.size() > SYSSTREAM_MAX_CGROUP_LEVELS) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "target cgroups sit at ", levels.size(),
-          " different depths; at most ", SYSSTREAM_MAX_CGROUP_LEVELS));
-    }
-    skel->rodata->targ_cgroups = true;
-    for (size_t i = 0; i < levels.size(); ++i) {
-      skel->rodata->cgroup_levels[i] = levels[i];
-    }
-    skel->rodata->n_cgroup_levels = static_cast<uint32_t>(levels.size());
-  }
-  if (!options.syscalls.empty()) {
-    skel->rodata->filter_syscalls = true;
-    for (uint32_t nr : options.syscalls) {
-      if (nr >= SYSSTREAM_MAX_SYSCALLS) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "syscall number ", nr, " is beyond the filter's range (",
-            SYSSTREAM_MAX_SYSCALLS, ")"));
-      }
-      skel->rodata->syscall_traced[nr] = 1;
-    }
-  }
-  skel->rodata->rich_events = options.rich_events || options.with_ret;
-  skel->rodata->with_ret = options.with_ret;
-  skel->rodata->execve_nr = options.execve_nr;
-  skel->rodata->execveat_nr = options.execveat_nr;
-
-  if (int err = bpf_map__set_max_entries(
-          skel->maps.events, static_cast<uint32_t>(options.ring_bytes));
-      err) {
-    return ErrnoStatus(-err, "set ring buffer size");
-  }
-  // Hooks that have nothing to do stay unloaded.
-  bpf_program__set_autoload(skel->progs.handle_fork,
-                            options.follow && !options.trace_all);
-  // sys_exit always: it records the calls whose sys_enter the kernel
-  // skipped (seccomp); the exit hook forgets each thread's state and, with
-  // --ret, tells the pairing that a thread is gone.
-  // Attach() attaches sys_enter last, itself.
-  bpf_program__set_autoattach(skel->progs.handle_sys_enter, false);
-  // tools/bench/seccomp.sh only: the cost of the sys_exit hook, measured
-  // against the same binary without it (then denied calls go unrecorded).
-  if (!options.with_ret && std::getenv("SYSSTREAM_BENCH_NO_EXIT_HOOK")) {
-    bpf_program__set_autoload(skel->progs.handle_sys_exit, false);
-  }
-  // Per-thread state for all thread ids below pid_max (2 bits each, 32 to a
-  // word, 8 words to a cache line): 1 MiB for the 64-bit maximum of 2^22.
-  {
-    uint64_t pid_max = 4194304;
-    if (FILE* f = std::fopen("/proc/sys/kernel/pid_max", "re")) {
-      unsigned long long v = 0;
-      if (std::fscanf(f, "%llu", &v) == 1 && v > 0) pid_max = v;
-      std::fclose(f);
-    }
-    uint32_t shift = 0;
-    while ((static_cast<uint64_t>(8 * 32) << shift) < pid_max && shift < 20) {
-      ++shift;
-    }
-    skel->rodata->thread_lines_shift = shift;
-    if (int err = bpf_map__set_max_entries(skel->maps.thread_state, 8u << shift);
-        err) {
-      return ErrnoStatus(-err, "size the thread state map");
-    }
-  }
-
-  // Before 5.11 BPF memory counts against RLIMIT_MEMLOCK: raise it if we
-  // may (libbpf tries too); without CAP_SYS_RESOURCE that fails, which is
-  // fine on newer kernels (memcg accounting).
-  rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
-  (void)setrlimit(RLIMIT_MEMLOCK, &unlimited);
-  if (int err = sysstream_bpf__load(skel); err) {
-    if (err == -EPERM && KernelBefore(5, 11)) {
-      rlimit lim = {};
-      getrlimit(RLIMIT_MEMLOCK, &lim);
-      return absl::PermissionDeniedError(absl::StrCat(
-          "load BPF programs: Operation not permitted: before Linux 5.11 BPF "
-          "maps count against the locked-memory limit (ulimit -l is ",
-          lim.rlim_cur == RLIM_INFINITY ? std::string("unlimited")
-                                        : absl::StrCat(lim.rlim_cur / 1024, " KiB"),
-          "): raise it (ulimit -l unlimited) or grant CAP_SYS_RESOURCE"));
-    }
-    return ErrnoStatus(-err, "load BPF programs");
-  }
-  for (const ProbeCgroup& cg : options.cgroups) {
-    uint8_t one = 1;
-    if (int err = bpf_map__update_elem(skel->maps.target_cgroups, &cg.id,
-                                       sizeof(cg.id), &one, sizeof(one),
-                                       BPF_ANY);
-        err) {
-      return ErrnoStatus(-err, absl::StrCat("add target cgroup ", cg.id));
-    }
-  }
+  RETURN_IF_ERROR(SetRodata(options, probe->ncpus_, skel));
+  RETURN_IF_ERROR(SizeMaps(options, skel));
+  SelectPrograms(options, skel);
+  RETURN_IF_ERROR(Load(skel));
+  RETURN_IF_ERROR(FillCgroups(options, skel));
   return probe;
 }
 
@@ -322,16 +421,16 @@ absl::Status Probe::AddLateCgroup(const ProbeCgroup& cgroup) {
     known_level = known_level || cg.level == cgroup.level;
   }
   if (!known_level) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cgroup ", cgroup.id, " sits at depth ", cgroup.level,
-        ", where no target cgroup was when tracing started"));
+    return KernelLimit(absl::FailedPreconditionError(
+        absl::StrCat("cgroup ", cgroup.id, " sits at depth ", cgroup.level,
+                     ", where no target cgroup was when tracing started")));
   }
-  const uint32_t n = __atomic_load_n(&skel_->bss->n_late_cgroups,
-                                     __ATOMIC_ACQUIRE);
+  const uint32_t n =
+      __atomic_load_n(&skel_->bss->n_late_cgroups, __ATOMIC_ACQUIRE);
   if (n >= SYSSTREAM_MAX_LATE_CGROUPS) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "more than ", SYSSTREAM_MAX_LATE_CGROUPS,
-        " cgroups added while tracing"));
+    return KernelLimit(absl::ResourceExhaustedError(
+        absl::StrCat("more than ", SYSSTREAM_MAX_LATE_CGROUPS,
+                     " cgroups added while tracing")));
   }
   // The id before the count: the program reads the count first.
   __atomic_store_n(&skel_->bss->late_cgroups[n], cgroup.id, __ATOMIC_RELAXED);
@@ -355,7 +454,10 @@ absl::Status Probe::AddTargets(absl::Span<const uint32_t> pids,
                                  &value, sizeof(value), BPF_NOEXIST);
     }
     if (err == -EEXIST) continue;
-    if (err) return ErrnoStatus(-err, absl::StrCat("add target ", pid));
+    if (err) {
+      return MapUpdateStatus(-err, absl::StrCat("add target ", pid), "target",
+                             SYSSTREAM_MAX_TARGETS, "processes");
+    }
     if (pid != self) ++added;
   }
   __atomic_fetch_add(&skel_->bss->live_targets, added, __ATOMIC_SEQ_CST);

@@ -36,18 +36,19 @@ struct ProbeOptions {
   bool pidns_translate = false;
   uint64_t pidns_dev = 0;
   uint64_t pidns_ino = 0;
-  uint64_t ring_bytes = 8u << 20;  // power of two, >= page size
-  uint32_t wakeup_batch = 0;       // 0: derived from ring_bytes
-  std::string btf_path;            // custom kernel BTF, empty: the kernel's
+  uint64_t ring_bytes = 8u << 20;    // power of two, >= page size
+  uint32_t wakeup_batch = 0;         // 0: derived from ring_bytes
+  std::string btf_path;              // custom kernel BTF, empty: the kernel's
   std::vector<ProbeCgroup> cgroups;  // in-kernel cgroup filter (v2)
   // In-kernel syscall filter: if non-empty, only these numbers are recorded.
   std::vector<uint32_t> syscalls;
   bool rich_events = false;  // 48-byte events: time, tid, comm
   bool with_ret = false;     // also an event at each return (implies rich)
-  uint32_t execve_nr = 59;           // this arch's execve and execveat
-  uint32_t execveat_nr = 322;
 };
 
+// Errors carry an ErrorKind (cc/common/error_kind.h): kNoPrivilege
+// (PermissionDenied), kKernelUnsupported (FailedPrecondition), kKernelLimit
+// where a kernel-side table is full or too small for the options, kInternal.
 class Probe : public RingSource {
  public:
   // Opens, configures and loads the BPF object (nothing attached yet).
