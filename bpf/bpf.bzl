@@ -13,7 +13,7 @@ def vmlinux_header(name, out = "vmlinux.h"):
         local = True,
     )
 
-def bpf_object(name, src, hdrs, vmlinux, arch = "x86"):
+def bpf_object(name, src, hdrs, vmlinux, arch = "x86", visibility = None):
     """Compiles one .bpf.c with clang -target bpf (CO-RE, -g for BTF)."""
     native.genrule(
         name = name,
@@ -26,9 +26,10 @@ def bpf_object(name, src, hdrs, vmlinux, arch = "x86"):
               "-idirafter external/system/include " +
               "-c $(location %s) -o $@.tmp && " % src +
               "llvm-strip -g $@.tmp -o $@",
+        visibility = visibility,
     )
 
-def bpf_skeleton(name, obj, skel_name, arm64_obj = None):
+def bpf_skeleton(name, obj, skel_name, arm64_obj = None, visibility = None):
     """Runs bpftool gen skeleton over a BPF object. With arm64_obj, builds for
     aarch64 (//third_party/toolchains:aarch64) embed that object instead: the
     skeleton's name and layout are the same, only the bytes differ."""
@@ -48,4 +49,5 @@ def bpf_skeleton(name, obj, skel_name, arm64_obj = None):
         }),
         outs = [skel_name + ".skel.h"],
         cmd = "bpftool gen skeleton $< name %s > $@" % skel_name,
+        visibility = visibility,
     )
