@@ -3,6 +3,8 @@
 // or too small, carries ErrorKind::kKernelLimit, and keeps its canonical
 // code (main's exit codes). Loads the real BPF object into the running
 // kernel; needs root and kernel BTF.
+#include "cc/probe/probe.h"
+
 #include <unistd.h>
 
 #include <cstdint>
@@ -10,9 +12,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "bpf/sysstream.h"
 #include "cc/common/error_kind.h"
-#include "cc/probe/probe.h"
 #include "gtest/gtest.h"
 
 namespace sysstream {
@@ -23,6 +25,14 @@ std::unique_ptr<Probe> LoadedProbe(const ProbeOptions& options) {
   absl::StatusOr<std::unique_ptr<Probe>> probe = Probe::Create(options);
   EXPECT_TRUE(probe.ok()) << probe.status();
   return probe.ok() ? std::move(*probe) : nullptr;
+}
+
+// `status` is a kernel limit with this canonical code and message.
+void ExpectLimit(const absl::Status& status, absl::StatusCode code,
+                 absl::string_view message) {
+  EXPECT_EQ(status.code(), code) << status;
+  EXPECT_EQ(status.message(), message);
+  EXPECT_TRUE(IsKind(status, ErrorKind::kKernelLimit)) << status;
 }
 
 class ProbeLimits : public ::testing::Test {
@@ -48,12 +58,10 @@ TEST_F(ProbeLimits, FullTargetTableSaysSo) {
   ASSERT_TRUE(probe->AddTargets(pids).ok());
   EXPECT_EQ(probe->live_targets(), SYSSTREAM_MAX_TARGETS);
   const uint32_t one_more = SYSSTREAM_MAX_TARGETS + 1;
-  const absl::Status full = probe->AddTargets({one_more});
-  EXPECT_EQ(full.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(full.message(),
-            "add target 65537: the target table is full (at most 65536 "
-            "processes)");
-  EXPECT_TRUE(IsKind(full, ErrorKind::kKernelLimit));
+  ExpectLimit(probe->AddTargets({one_more}),
+              absl::StatusCode::kFailedPrecondition,
+              "add target 65537: the target table is full (at most 65536 "
+              "processes)");
   EXPECT_EQ(probe->live_targets(), SYSSTREAM_MAX_TARGETS);
 }
 
@@ -61,32 +69,26 @@ TEST_F(ProbeLimits, TooManyCgroupDepthsSaySo) {
   for (uint32_t level = 1; level <= SYSSTREAM_MAX_CGROUP_LEVELS + 1; ++level) {
     options_.cgroups.push_back({/*id=*/1000 + level, level});
   }
-  const absl::Status status = Probe::Create(options_).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(status.message(),
-            "target cgroups sit at 9 different depths; at most 8");
-  EXPECT_TRUE(IsKind(status, ErrorKind::kKernelLimit));
+  ExpectLimit(Probe::Create(options_).status(),
+              absl::StatusCode::kInvalidArgument,
+              "target cgroups sit at 9 different depths; at most 8");
 }
 
 TEST_F(ProbeLimits, SyscallBeyondTheFilterSaysSo) {
   options_.syscalls = {0, SYSSTREAM_MAX_SYSCALLS};
-  const absl::Status status = Probe::Create(options_).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(status.message(),
-            "syscall number 1024 is beyond the filter's range (1024)");
-  EXPECT_TRUE(IsKind(status, ErrorKind::kKernelLimit));
+  ExpectLimit(Probe::Create(options_).status(),
+              absl::StatusCode::kInvalidArgument,
+              "syscall number 1024 is beyond the filter's range (1024)");
 }
 
 TEST_F(ProbeLimits, LateCgroupAtANewDepthSaysSo) {
   options_.cgroups = {{/*id=*/4242, /*level=*/2}};
   std::unique_ptr<Probe> probe = LoadedProbe(options_);
   ASSERT_NE(probe, nullptr);
-  const absl::Status status = probe->AddLateCgroup({/*id=*/4343, /*level=*/3});
-  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(status.message(),
-            "cgroup 4343 sits at depth 3, where no target cgroup was when "
-            "tracing started");
-  EXPECT_TRUE(IsKind(status, ErrorKind::kKernelLimit));
+  ExpectLimit(probe->AddLateCgroup({/*id=*/4343, /*level=*/3}),
+              absl::StatusCode::kFailedPrecondition,
+              "cgroup 4343 sits at depth 3, where no target cgroup was when "
+              "tracing started");
   EXPECT_TRUE(probe->AddLateCgroup({/*id=*/4444, /*level=*/2}).ok());
 }
 
