@@ -3,6 +3,7 @@
 // PID) from an unknown option, and both matter for clear error messages.
 #include "cc/cli/options.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -19,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "cc/common/size.h"
 #include "cc/common/status_macros.h"
 #include "cc/common/std_stream.h"
 
@@ -58,44 +60,53 @@ enum class OptionId {
   kRet,
 };
 
+// Which Apply function handles an option.
+enum class OptionGroup { kFlag, kOutput, kTrace, kTarget };
+
 struct OptionSpec {
   absl::string_view long_name;  // without the leading "--"
   char short_name;              // '\0' if the option has no short form
   bool takes_value;
   OptionId id;
+  OptionGroup group;
 };
 
+constexpr OptionGroup kFlag = OptionGroup::kFlag;
+constexpr OptionGroup kOutput = OptionGroup::kOutput;
+constexpr OptionGroup kTrace = OptionGroup::kTrace;
+constexpr OptionGroup kTarget = OptionGroup::kTarget;
+
 constexpr OptionSpec kOptionSpecs[] = {
-    {"file", 'f', true, OptionId::kFile},
-    {"include-self", 'm', false, OptionId::kIncludeSelf},
-    {"verbose", 'v', false, OptionId::kVerbose},
-    {"help", 'h', false, OptionId::kHelp},
-    {"version", '\0', false, OptionId::kVersion},
-    {"follow", 'F', false, OptionId::kFollow},
-    {"quiet", 'q', false, OptionId::kQuiet},
-    {"delimiter", '\0', true, OptionId::kDelimiter},
-    {"force", '\0', false, OptionId::kForce},
-    {"append", '\0', false, OptionId::kAppend},
-    {"ring-size", '\0', true, OptionId::kRingSize},
-    {"btf", '\0', true, OptionId::kBtf},
-    {"container", 'C', true, OptionId::kContainer},
-    {"pod", 'p', true, OptionId::kPod},
-    {"cgroup", 'g', true, OptionId::kCgroup},
-    {"host-root", '\0', true, OptionId::kHostRoot},
-    {"wait", 'W', false, OptionId::kWait},
-    {"syscalls", 'e', true, OptionId::kSyscalls},
-    {"exclude", '\0', true, OptionId::kExclude},
-    {"format", '\0', true, OptionId::kFormat},
-    {"summary", 'c', false, OptionId::kSummary},
-    {"summary-file", '\0', true, OptionId::kSummaryFile},
-    {"duration", '\0', true, OptionId::kDuration},
-    {"kill-after", '\0', true, OptionId::kKillAfter},
-    {"rotate-size", '\0', true, OptionId::kRotateSize},
-    {"rotate-keep", '\0', true, OptionId::kRotateKeep},
-    {"timestamps", '\0', false, OptionId::kTimestamps},
-    {"tid", '\0', false, OptionId::kTid},
-    {"comm", '\0', false, OptionId::kComm},
-    {"ret", '\0', false, OptionId::kRet},
+    {"file", 'f', true, OptionId::kFile, kOutput},
+    {"include-self", 'm', false, OptionId::kIncludeSelf, kFlag},
+    {"verbose", 'v', false, OptionId::kVerbose, kFlag},
+    {"help", 'h', false, OptionId::kHelp, kFlag},
+    {"version", '\0', false, OptionId::kVersion, kFlag},
+    {"follow", 'F', false, OptionId::kFollow, kFlag},
+    {"quiet", 'q', false, OptionId::kQuiet, kFlag},
+    {"delimiter", '\0', true, OptionId::kDelimiter, kOutput},
+    {"force", '\0', false, OptionId::kForce, kOutput},
+    {"append", '\0', false, OptionId::kAppend, kOutput},
+    {"ring-size", '\0', true, OptionId::kRingSize, kTrace},
+    {"btf", '\0', true, OptionId::kBtf, kTrace},
+    {"container", 'C', true, OptionId::kContainer, kTarget},
+    {"pod", 'p', true, OptionId::kPod, kTarget},
+    {"cgroup", 'g', true, OptionId::kCgroup, kTarget},
+    {"host-root", '\0', true, OptionId::kHostRoot, kTarget},
+    {"wait", 'W', false, OptionId::kWait, kFlag},
+    {"syscalls", 'e', true, OptionId::kSyscalls, kTrace},
+    {"exclude", '\0', true, OptionId::kExclude, kTrace},
+    {"format", '\0', true, OptionId::kFormat, kOutput},
+    {"summary", 'c', false, OptionId::kSummary, kFlag},
+    {"summary-file", '\0', true, OptionId::kSummaryFile, kOutput},
+    {"duration", '\0', true, OptionId::kDuration, kTrace},
+    {"kill-after", '\0', true, OptionId::kKillAfter, kTrace},
+    {"rotate-size", '\0', true, OptionId::kRotateSize, kOutput},
+    {"rotate-keep", '\0', true, OptionId::kRotateKeep, kOutput},
+    {"timestamps", '\0', false, OptionId::kTimestamps, kFlag},
+    {"tid", '\0', false, OptionId::kTid, kFlag},
+    {"comm", '\0', false, OptionId::kComm, kFlag},
+    {"ret", '\0', false, OptionId::kRet, kFlag},
 };
 
 const OptionSpec* FindLong(absl::string_view name) {
@@ -255,8 +266,7 @@ absl::StatusOr<std::string> DecodeDelimiter(absl::string_view text) {
       continue;
     }
     if (i + 1 == text.size()) {
-      return Invalid("invalid delimiter", text,
-                     "ends with a lone '\\'");
+      return Invalid("invalid delimiter", text, "ends with a lone '\\'");
     }
     switch (text[++i]) {
       case 't':
@@ -296,110 +306,98 @@ absl::StatusOr<std::string> DecodeDelimiter(absl::string_view text) {
   return out;
 }
 
-// SIZE with an optional binary suffix: K, M, G or KiB, MiB, GiB, any case.
-// A byte count with an optional K/M/G (KiB/MiB/GiB) suffix, binary.
-bool ParseSize(absl::string_view text, uint64_t* out) {
-  size_t digits = 0;
-  while (digits < text.size() &&
-         absl::ascii_isdigit(static_cast<unsigned char>(text[digits]))) {
-    ++digits;
-  }
-  uint64_t n = 0;
-  if (digits == 0 || !absl::SimpleAtoi(text.substr(0, digits), &n)) {
-    return false;
-  }
-  const std::string suffix = absl::AsciiStrToUpper(text.substr(digits));
-  int shift = 0;
-  if (suffix.empty() || suffix == "B") {
-    shift = 0;
-  } else if (suffix == "K" || suffix == "KIB" || suffix == "KB") {
-    shift = 10;
-  } else if (suffix == "M" || suffix == "MIB" || suffix == "MB") {
-    shift = 20;
-  } else if (suffix == "G" || suffix == "GIB" || suffix == "GB") {
-    shift = 30;
-  } else {
-    return false;
-  }
-  if (n > (uint64_t{1} << (62 - shift))) return false;
-  *out = n << shift;
-  return true;
-}
-
+// --ring-size: a size (cc/common/size.h) that the BPF ring can have.
 absl::StatusOr<uint64_t> ParseRingSize(absl::string_view text) {
-  size_t ndigits = 0;
-  while (ndigits < text.size() &&
-         absl::ascii_isdigit(static_cast<unsigned char>(text[ndigits]))) {
-    ++ndigits;
-  }
-  if (ndigits == 0) return Invalid("invalid ring size", text, "not a number");
-  const absl::string_view suffix = text.substr(ndigits);
-  const std::string lower = absl::AsciiStrToLower(suffix);
-  int shift = 0;
-  if (lower.empty()) {
-    shift = 0;
-  } else if (lower == "k" || lower == "kib") {
-    shift = 10;
-  } else if (lower == "m" || lower == "mib") {
-    shift = 20;
-  } else if (lower == "g" || lower == "gib") {
-    shift = 30;
-  } else {
-    return Invalid(
-        "invalid ring size", text,
-        absl::StrCat("unknown suffix '", Shown(suffix), "' (use K, M or G)"));
-  }
-  uint64_t number = 0;
-  // SimpleAtoi fails only on overflow here (the text is all digits): such a
-  // number is certainly too large.
-  const bool fits = absl::SimpleAtoi(text.substr(0, ndigits), &number) &&
-                    number <= (kMaxRingBytes >> shift);
-  if (!fits) {
+  absl::StatusOr<uint64_t> bytes = ParseSize(text, kMaxRingBytes);
+  if (absl::IsOutOfRange(bytes.status())) {
     return Invalid(
         "invalid ring size", text,
         absl::StrCat("must be at most ", kMaxRingBytes, " bytes (1 GiB)"));
   }
-  const uint64_t bytes = number << shift;
-  if (bytes < kMinRingBytes) {
+  if (!bytes.ok()) {
+    return Invalid("invalid ring size", text, bytes.status().message());
+  }
+  if (*bytes < kMinRingBytes) {
     return Invalid(
         "invalid ring size", text,
         absl::StrCat("must be at least ", kMinRingBytes, " bytes (4 KiB)"));
   }
-  if ((bytes & (bytes - 1)) != 0) {
+  if ((*bytes & (*bytes - 1)) != 0) {
     return Invalid("invalid ring size", text, "must be a power of two");
   }
-  return bytes;
+  return *bytes;
 }
 
-// `spelled` is the option as the user wrote it ("-f" or "--file"), for
-// messages; `value` is empty for options that take none.
-absl::Status Apply(const OptionSpec& spec, absl::string_view spelled,
-                   absl::string_view value, Options& options) {
+absl::Status NeedsNonEmpty(absl::string_view spelled, absl::string_view value) {
+  if (!value.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("option '", spelled, "' requires a non-empty argument"));
+}
+
+// The field an option without a value sets; nullptr for the others.
+bool Options::*FlagField(OptionId id) {
+  switch (id) {
+    case OptionId::kIncludeSelf:
+      return &Options::include_self;
+    case OptionId::kVerbose:
+      return &Options::verbose;
+    case OptionId::kHelp:
+      return &Options::help;
+    case OptionId::kVersion:
+      return &Options::version;
+    case OptionId::kFollow:
+      return &Options::follow;
+    case OptionId::kQuiet:
+      return &Options::quiet;
+    case OptionId::kWait:
+      return &Options::wait;
+    case OptionId::kTimestamps:
+      return &Options::timestamps;
+    case OptionId::kTid:
+      return &Options::tid;
+    case OptionId::kComm:
+      return &Options::comm;
+    case OptionId::kRet:
+      return &Options::ret;
+    case OptionId::kSummary:
+      return &Options::summary;
+    default:
+      return nullptr;
+  }
+}
+
+absl::StatusOr<LogFormat> ParseFormat(absl::string_view value) {
+  if (value == "raw") return LogFormat::kRaw;
+  if (value == "text") return LogFormat::kText;
+  if (value == "jsonl") return LogFormat::kJsonl;
+  if (value == "bin") return LogFormat::kBin;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "invalid format '", Shown(value), "': expected raw, text, jsonl or bin"));
+}
+
+// A time for --duration (positive) or --kill-after (0 allowed), in ms.
+absl::StatusOr<int64_t> ParseMilliseconds(absl::string_view value,
+                                          bool allow_zero,
+                                          absl::string_view what,
+                                          absl::string_view expected) {
+  absl::Duration d;
+  if (!absl::ParseDuration(std::string(value), &d) ||
+      d < absl::ZeroDuration() || (!allow_zero && d == absl::ZeroDuration()) ||
+      d == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid ", what, " '", Shown(value), "': ", expected));
+  }
+  return absl::ToInt64Milliseconds(d);
+}
+
+// -f, --delimiter, --force/--append, --format, --summary-file and rotation.
+absl::Status ApplyOutputOption(const OptionSpec& spec,
+                               absl::string_view spelled,
+                               absl::string_view value, Options& options) {
   switch (spec.id) {
     case OptionId::kFile:
-      if (value.empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "option '", spelled, "' requires a non-empty argument"));
-      }
+      RETURN_IF_ERROR(NeedsNonEmpty(spelled, value));
       options.log_path = std::string(value);
-      break;
-    case OptionId::kIncludeSelf:
-      options.include_self = true;
-      break;
-    case OptionId::kVerbose:
-      options.verbose = true;
-      break;
-    case OptionId::kHelp:
-      options.help = true;
-      break;
-    case OptionId::kVersion:
-      options.version = true;
-      break;
-    case OptionId::kFollow:
-      options.follow = true;
-      break;
-    case OptionId::kQuiet:
-      options.quiet = true;
       break;
     case OptionId::kDelimiter: {
       ASSIGN_OR_RETURN(options.delimiter, DecodeDelimiter(value));
@@ -417,89 +415,23 @@ absl::Status Apply(const OptionSpec& spec, absl::string_view spelled,
       options.existing = wanted;
       break;
     }
-    case OptionId::kRingSize: {
-      ASSIGN_OR_RETURN(options.ring_bytes, ParseRingSize(value));
+    case OptionId::kFormat: {
+      ASSIGN_OR_RETURN(options.format, ParseFormat(value));
       break;
     }
-    case OptionId::kBtf:
-      if (value.empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "option '", spelled, "' requires a non-empty argument"));
-      }
-      options.btf_path = std::string(value);
-      break;
-    case OptionId::kFormat:
-      if (value == "raw") {
-        options.format = LogFormat::kRaw;
-      } else if (value == "text") {
-        options.format = LogFormat::kText;
-      } else if (value == "jsonl") {
-        options.format = LogFormat::kJsonl;
-      } else if (value == "bin") {
-        options.format = LogFormat::kBin;
-      } else {
-        return absl::InvalidArgumentError(
-            absl::StrCat("invalid format '", Shown(value),
-                         "': expected raw, text, jsonl or bin"));
-      }
-      break;
-    case OptionId::kWait:
-      options.wait = true;
-      break;
-    case OptionId::kTimestamps:
-      options.timestamps = true;
-      break;
-    case OptionId::kTid:
-      options.tid = true;
-      break;
-    case OptionId::kComm:
-      options.comm = true;
-      break;
-    case OptionId::kRet:
-      options.ret = true;
-      break;
-    case OptionId::kSummary:
-      options.summary = true;
-      break;
     case OptionId::kSummaryFile:
-      if (value.empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "option '", spelled, "' requires a non-empty argument"));
-      }
+      RETURN_IF_ERROR(NeedsNonEmpty(spelled, value));
       options.summary = true;
       options.summary_path = std::string(value);
       break;
-    case OptionId::kDuration: {
-      absl::Duration d;
-      if (!absl::ParseDuration(std::string(value), &d) ||
-          d <= absl::ZeroDuration() || d == absl::InfiniteDuration()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "invalid duration '", Shown(value),
-            "': expected a positive time such as 30s, 5m, 1h30m or 500ms"));
-      }
-      options.duration_ms = absl::ToInt64Milliseconds(d);
-      if (options.duration_ms == 0) options.duration_ms = 1;
-      break;
-    }
-    case OptionId::kKillAfter: {
-      absl::Duration d;
-      if (!absl::ParseDuration(std::string(value), &d) ||
-          d < absl::ZeroDuration() || d == absl::InfiniteDuration()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "invalid kill-after time '", Shown(value),
-            "': expected a time such as 5s, 500ms or 0 (kill at once)"));
-      }
-      options.kill_after_ms = absl::ToInt64Milliseconds(d);
-      break;
-    }
     case OptionId::kRotateSize: {
-      uint64_t bytes = 0;
-      if (!ParseSize(value, &bytes) || bytes < 4096) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "invalid rotate size '", Shown(value),
-            "': expected at least 4096 bytes, e.g. 100M or 1G"));
+      absl::StatusOr<uint64_t> bytes = ParseSize(value);
+      if (!bytes.ok() || *bytes < 4096) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid rotate size '", Shown(value),
+                         "': expected at least 4096 bytes, e.g. 100M or 1G"));
       }
-      options.rotate_bytes = bytes;
+      options.rotate_bytes = *bytes;
       break;
     }
     case OptionId::kRotateKeep: {
@@ -511,39 +443,97 @@ absl::Status Apply(const OptionSpec& spec, absl::string_view spelled,
       options.rotate_keep = keep;
       break;
     }
+    default:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+// --ring-size, --btf, the syscall filters and the times.
+absl::Status ApplyTraceOption(const OptionSpec& spec, absl::string_view spelled,
+                              absl::string_view value, Options& options) {
+  switch (spec.id) {
+    case OptionId::kRingSize: {
+      ASSIGN_OR_RETURN(options.ring_bytes, ParseRingSize(value));
+      break;
+    }
+    case OptionId::kBtf:
+      RETURN_IF_ERROR(NeedsNonEmpty(spelled, value));
+      options.btf_path = std::string(value);
+      break;
     case OptionId::kSyscalls:
     case OptionId::kExclude:
-      if (value.empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "option '", spelled, "' requires a non-empty argument"));
-      }
+      RETURN_IF_ERROR(NeedsNonEmpty(spelled, value));
       (spec.id == OptionId::kSyscalls ? options.syscalls
                                       : options.exclude_syscalls)
           .emplace_back(value);
       break;
-    case OptionId::kContainer:
-    case OptionId::kPod:
-    case OptionId::kCgroup:
-    case OptionId::kHostRoot:
-      if (value.empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "option '", spelled, "' requires a non-empty argument"));
-      }
-      if (spec.id == OptionId::kContainer) {
-        options.containers.emplace_back(value);
-      } else if (spec.id == OptionId::kPod) {
-        if (std::count(value.begin(), value.end(), '/') != 1 ||
-            value.front() == '/' || value.back() == '/') {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "invalid pod '", Shown(value), "': expected NAMESPACE/NAME"));
-        }
-        options.pods.emplace_back(value);
-      } else if (spec.id == OptionId::kCgroup) {
-        options.cgroups.emplace_back(value);
-      } else {
-        options.host_root = std::string(value);
-      }
+    case OptionId::kDuration: {
+      ASSIGN_OR_RETURN(
+          options.duration_ms,
+          ParseMilliseconds(
+              value, /*allow_zero=*/false, "duration",
+              "expected a positive time such as 30s, 5m, 1h30m or 500ms"));
+      if (options.duration_ms == 0) options.duration_ms = 1;
       break;
+    }
+    case OptionId::kKillAfter: {
+      ASSIGN_OR_RETURN(
+          options.kill_after_ms,
+          ParseMilliseconds(
+              value, /*allow_zero=*/true, "kill-after time",
+              "expected a time such as 5s, 500ms or 0 (kill at once)"));
+      break;
+    }
+    default:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+// --container, --pod, --cgroup and --host-root.
+absl::Status ApplyTargetOption(const OptionSpec& spec,
+                               absl::string_view spelled,
+                               absl::string_view value, Options& options) {
+  RETURN_IF_ERROR(NeedsNonEmpty(spelled, value));
+  switch (spec.id) {
+    case OptionId::kContainer:
+      options.containers.emplace_back(value);
+      break;
+    case OptionId::kPod:
+      if (std::count(value.begin(), value.end(), '/') != 1 ||
+          value.front() == '/' || value.back() == '/') {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "invalid pod '", Shown(value), "': expected NAMESPACE/NAME"));
+      }
+      options.pods.emplace_back(value);
+      break;
+    case OptionId::kCgroup:
+      options.cgroups.emplace_back(value);
+      break;
+    case OptionId::kHostRoot:
+      options.host_root = std::string(value);
+      break;
+    default:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+// `spelled` is the option as the user wrote it ("-f" or "--file"), for
+// messages; `value` is empty for options that take none.
+absl::Status Apply(const OptionSpec& spec, absl::string_view spelled,
+                   absl::string_view value, Options& options) {
+  switch (spec.group) {
+    case OptionGroup::kFlag:
+      options.*FlagField(spec.id) = true;
+      return absl::OkStatus();
+    case OptionGroup::kOutput:
+      return ApplyOutputOption(spec, spelled, value, options);
+    case OptionGroup::kTrace:
+      return ApplyTraceOption(spec, spelled, value, options);
+    case OptionGroup::kTarget:
+      return ApplyTargetOption(spec, spelled, value, options);
   }
   return absl::OkStatus();
 }
@@ -615,12 +605,11 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
           // meant (-f=x would create a file named "=x").
           const OptionSpec& s = *spec;
           return absl::InvalidArgumentError(absl::StrCat(
-              "option '", spelled, "' given as '", Shown(arg),
-              "': write '", spelled, " ", Shown(value.substr(1)), "'",
-              s.long_name.empty()
-                  ? std::string()
-                  : absl::StrCat(" or '--", s.long_name, "=",
-                                 Shown(value.substr(1)), "'")));
+              "option '", spelled, "' given as '", Shown(arg), "': write '",
+              spelled, " ", Shown(value.substr(1)), "'",
+              s.long_name.empty() ? std::string()
+                                  : absl::StrCat(" or '--", s.long_name, "=",
+                                                 Shown(value.substr(1)), "'")));
         }
         if (value.empty()) {
           if (i + 1 == args.size()) return RequiresArgument(spelled);
@@ -644,9 +633,9 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
   if (!options.summary_path.empty() &&
       options.summary_path == options.log_path &&
       !StandardStreamFd(options.log_path).has_value()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--summary-file '", Shown(options.summary_path),
-        "' is the log file: name another file"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--summary-file '", Shown(options.summary_path),
+                     "' is the log file: name another file"));
   }
   if (options.wait && options.containers.empty() && options.pods.empty() &&
       options.cgroups.empty()) {

@@ -37,25 +37,25 @@ struct Options {
   std::string btf_path;
   // Positional PID_LIST, deduplicated, in first-seen order.
   std::vector<int32_t> pids;
-  // Everything after "--", verbatim.
   std::vector<std::string> syscalls;          // -e/--syscalls, repeatable
   std::vector<std::string> exclude_syscalls;  // --exclude, repeatable
-  std::vector<std::string> containers;  // -c/--container, repeatable
-  std::vector<std::string> pods;        // -p/--pod NS/NAME, repeatable
-  std::vector<std::string> cgroups;     // -g/--cgroup PATH, repeatable
-  std::string host_root;                // --host-root; empty: detect
-  bool wait = false;                    // -W/--wait for absent containers
-  LogFormat format = LogFormat::kRaw;   // --format
-  bool timestamps = false;              // --timestamps
-  bool tid = false;                     // --tid
-  bool comm = false;                    // --comm
-  bool ret = false;                     // --ret
-  bool summary = false;                 // -c/--summary
-  std::string summary_path;             // --summary-file; empty: stderr
-  int64_t duration_ms = 0;              // --duration; 0: until stopped
-  int64_t kill_after_ms = 5000;         // --kill-after (-- COMMAND)
-  uint64_t rotate_bytes = 0;            // --rotate-size; 0: never
-  uint32_t rotate_keep = 5;             // --rotate-keep
+  std::vector<std::string> containers;        // -C/--container, repeatable
+  std::vector<std::string> pods;              // -p/--pod NS/NAME, repeatable
+  std::vector<std::string> cgroups;           // -g/--cgroup PATH, repeatable
+  std::string host_root;                      // --host-root; empty: detect
+  bool wait = false;                          // -W/--wait for absent containers
+  LogFormat format = LogFormat::kRaw;         // --format
+  bool timestamps = false;                    // --timestamps
+  bool tid = false;                           // --tid
+  bool comm = false;                          // --comm
+  bool ret = false;                           // --ret
+  bool summary = false;                       // -c/--summary
+  std::string summary_path;                   // --summary-file; empty: stderr
+  int64_t duration_ms = 0;                    // --duration; 0: until stopped
+  int64_t kill_after_ms = 5000;               // --kill-after (-- COMMAND)
+  uint64_t rotate_bytes = 0;                  // --rotate-size; 0: never
+  uint32_t rotate_keep = 5;                   // --rotate-keep
+  // Everything after "--", verbatim: the command and its arguments.
   std::vector<std::string> command;
 };
 

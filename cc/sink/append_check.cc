@@ -10,36 +10,22 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "cc/common/fd.h"
 #include "cc/sink/bin_format.h"
+#include "cc/sink/formats.h"
+#include "cc/sink/raw_format.h"
 
 namespace sysstream {
 namespace {
 
 constexpr size_t kLook = 4096;  // bytes read at each end of the file
 
-bool IsRawDelimiter(char c) {
-  return c == '\t' || c == '\n' || c == ' ' || c == '\r' || c == '\0' ||
-         c == ',';
-}
-
 bool IsHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
          (c >= 'A' && c <= 'F');
 }
 
-const char* Name(LogFormat f) {
-  switch (f) {
-    case LogFormat::kRaw:
-      return "raw";
-    case LogFormat::kText:
-      return "text";
-    case LogFormat::kJsonl:
-      return "jsonl";
-    case LogFormat::kBin:
-      return "bin";
-  }
-  return "?";
-}
+absl::string_view Name(LogFormat f) { return FormatOf(f).name; }
 
 bool ReadAt(int fd, off_t at, size_t n, std::string* out) {
   out->resize(n);
@@ -83,21 +69,21 @@ LogFormat DetectLogFormat(absl::string_view head) {
 
 absl::Status CheckAppendable(const std::string& path, LogFormat format,
                              absl::string_view bin_header) {
-  const int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-                                        O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) return absl::OkStatus();  // missing: CheckLogPath's business
+  const Fd fd(open(path.c_str(),
+                  O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  if (!fd.valid()) return absl::OkStatus();  // missing: CheckLogPath's business
   struct stat sb;
   std::string head, tail;
-  bool read_ok = fstat(fd, &sb) == 0;
+  bool read_ok = fstat(fd.get(), &sb) == 0;
   const uint64_t size = read_ok && S_ISREG(sb.st_mode)
                             ? static_cast<uint64_t>(sb.st_size)
                             : 0;
   if (size > 0) {
-    read_ok = ReadAt(fd, 0, std::min<uint64_t>(size, kLook), &head) &&
-              ReadAt(fd, static_cast<off_t>(size - std::min<uint64_t>(size, kLook)),
+    read_ok = ReadAt(fd.get(), 0, std::min<uint64_t>(size, kLook), &head) &&
+              ReadAt(fd.get(),
+                     static_cast<off_t>(size - std::min<uint64_t>(size, kLook)),
                      std::min<uint64_t>(size, kLook), &tail);
   }
-  close(fd);
   if (size == 0) return absl::OkStatus();
   if (!read_ok) {
     return Refuse(path, absl::StrCat("cannot read it: ", std::strerror(errno)));

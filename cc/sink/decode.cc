@@ -4,14 +4,10 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "cc/sink/raw_format.h"
 
 namespace sysstream {
 namespace {
-
-bool IsDelimiter(char c) {
-  return c == '\t' || c == '\n' || c == ' ' || c == '\r' || c == '\0' ||
-         c == ',';
-}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -60,7 +56,7 @@ absl::Status DecodeRawLog(std::istream& in,
     const std::streamsize n = in.gcount();
     for (std::streamsize i = 0; i < n; ++i, ++offset) {
       const char c = buf[i];
-      if (IsDelimiter(c)) {
+      if (IsRawDelimiter(c)) {
         if (!token.empty()) {
           if (absl::Status s = finish(); !s.ok()) return s;
         }

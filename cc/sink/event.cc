@@ -111,19 +111,19 @@ Event EventFromRecord(uint64_t record) {
   }
   e.pid = RecordPid(record);
   const uint32_t nr = RecordSyscall(record);
-  if ((nr & kOutOfRangeBits) == kOutOfRangeBits) {
+  if ((nr & SYSSTREAM_NR_OUT_OF_RANGE) == SYSSTREAM_NR_OUT_OF_RANGE) {
     e.out_of_range = true;
-    e.nr = nr & kNrLowBits;
+    e.nr = nr & SYSSTREAM_NR_LOW_BITS;
   } else {
-    e.compat = (nr & kCompatBit) != 0;
-    e.nr = nr & ~kCompatBit;
+    e.compat = (nr & SYSSTREAM_COMPAT_BIT) != 0;
+    e.nr = nr & ~SYSSTREAM_COMPAT_BIT;
   }
   return e;
 }
 
 uint32_t RecordNumber(const Event& e) {
-  if (e.out_of_range) return kOutOfRangeBits | (e.nr & kNrLowBits);
-  return e.compat ? (kCompatBit | e.nr) : e.nr;
+  if (e.out_of_range) return SYSSTREAM_NR_OUT_OF_RANGE | (e.nr & SYSSTREAM_NR_LOW_BITS);
+  return e.compat ? (SYSSTREAM_COMPAT_BIT | e.nr) : e.nr;
 }
 
 std::string SyscallLabel(const Event& e, Arch arch) {

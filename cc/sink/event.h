@@ -8,20 +8,14 @@
 #include <optional>
 #include <string>
 
+#include "bpf/sysstream.h"
 #include "cc/syscalls/syscalls.h"
 
 namespace sysstream {
 
-// A record's number field (bpf/sysstream.h): bit 31 alone marks a 32-bit
-// compat (ia32) syscall; bits 31 and 30 together an out-of-range number
-// (its low 30 bits kept), which no compat call can be mistaken for.
-constexpr uint32_t kCompatBit = 0x80000000U;
-constexpr uint32_t kOutOfRangeBits = 0xc0000000U;
-constexpr uint32_t kNrLowBits = 0x3fffffffU;
-
 struct Event {
   uint32_t pid = 0;
-  uint32_t nr = 0;          // without kCompatBit
+  uint32_t nr = 0;          // without SYSSTREAM_COMPAT_BIT
   bool compat = false;      // an ia32 syscall on x86_64
   // A number no syscall has (>= 2^31 native, >= 2^30 ia32); nr holds its
   // low 30 bits.

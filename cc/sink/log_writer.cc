@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "cc/common/fd.h"
 #include "cc/common/std_stream.h"
 #include "cc/common/stop_signals.h"
 
@@ -170,9 +171,8 @@ absl::StatusOr<std::unique_ptr<LogWriter>> LogWriter::Open(
 }
 
 void LogWriter::AdoptFd(int fd, bool owned) {
-  if (owns_fd_ && fd_ >= 0) close(fd_);
+  owned_fd_.reset(owned ? fd : -1);
   fd_ = fd;
-  owns_fd_ = owned;
   fifo_pending_ = false;
   struct stat sb;
   const bool known = fstat(fd_, &sb) == 0;
@@ -197,9 +197,8 @@ absl::Status LogWriter::OpenFd(int extra_flags) {
                 0640);
   if (fd < 0 && errno == ENXIO) {
     // A FIFO without a reader: connect later (ConnectFifo).
-    if (owns_fd_ && fd_ >= 0) close(fd_);
+    owned_fd_.reset();
     fd_ = -1;
-    owns_fd_ = false;
     fifo_pending_ = true;
     regular_file_ = false;
     pipe_ = true;
@@ -442,7 +441,6 @@ absl::Status LogWriter::Rotate() {
 LogWriter::~LogWriter() {
   StopRequested();
   WriteOut(/*wait=*/true);
-  if (owns_fd_ && fd_ >= 0) close(fd_);
 }
 
 absl::Status LogWriter::Flush() {

@@ -28,6 +28,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "cc/common/fd.h"
+#include "cc/sink/format_output.h"
 #include "cc/sink/log_format.h"
 
 namespace sysstream {
@@ -43,7 +45,7 @@ namespace sysstream {
 absl::Status CheckLogPath(const std::string& path, ExistingLog mode,
                           absl::string_view noun = "log");
 
-class LogWriter {
+class LogWriter final : public FormatOutput {
  public:
   static constexpr size_t kBufferSize = 1 << 20;
   // Once the stream stops, how long the output may take nothing before the
@@ -56,7 +58,7 @@ class LogWriter {
   static absl::StatusOr<std::unique_ptr<LogWriter>> Open(
       const std::string& path, ExistingLog mode,
       absl::string_view noun = "log");
-  ~LogWriter();
+  ~LogWriter() override;
   LogWriter(const LogWriter&) = delete;
   LogWriter& operator=(const LogWriter&) = delete;
 
@@ -72,7 +74,7 @@ class LogWriter {
     ends_.push_back(used_);
   }
   // One record of at most kBufferSize bytes.
-  void Write(absl::string_view record);
+  void Write(absl::string_view record) override;
 
   // Writes out what the output takes now, without waiting.
   absl::Status Flush();
@@ -142,8 +144,8 @@ class LogWriter {
   absl::Status Rotate();
   std::string Blocked() const;
 
-  int fd_ = -1;
-  bool owns_fd_ = false;
+  int fd_ = -1;  // the output (an inherited standard stream, or owned_fd_)
+  Fd owned_fd_;  // closed with the writer, or when another replaces it
   bool regular_file_ = false;
   bool nonblocking_ = false;  // fd_ has O_NONBLOCK (our own description)
   bool socket_ = false;

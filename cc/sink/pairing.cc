@@ -18,7 +18,7 @@ uint32_t NumberOr(Arch arch, absl::string_view name) {
 // user registers (rt_sigreturn, sigreturn) or a tracer skips the call: the
 // return then carries out-of-range -1 instead of the entry's number.
 bool CancelledNumber(uint32_t record_nr) {
-  return record_nr == (kOutOfRangeBits | kNrLowBits);
+  return record_nr == (SYSSTREAM_NR_OUT_OF_RANGE | SYSSTREAM_NR_LOW_BITS);
 }
 
 }  // namespace

@@ -10,10 +10,9 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "bpf/sysstream.h"
 
 namespace sysstream {
-
-constexpr uint32_t kGapPid = 0xffffffffU;
 
 // Largest output of FormatRaw for a given delimiter.
 inline size_t MaxRawRecordSize(absl::string_view delimiter) {
@@ -34,6 +33,13 @@ inline size_t FormatRaw(uint64_t record, absl::string_view delimiter,
   return digits + delimiter.size();
 }
 
+// What separates the records of a raw log for its readers (decode, the
+// --append check): any delimiter sysstream or the original utility wrote.
+inline bool IsRawDelimiter(char c) {
+  return c == '\t' || c == '\n' || c == ' ' || c == '\r' || c == '\0' ||
+         c == ',';
+}
+
 inline uint32_t RecordPid(uint64_t record) {
   return static_cast<uint32_t>(record >> 32);
 }
@@ -41,7 +47,7 @@ inline uint32_t RecordSyscall(uint64_t record) {
   return static_cast<uint32_t>(record);
 }
 inline bool IsGapMarker(uint64_t record) {
-  return RecordPid(record) == kGapPid;
+  return RecordPid(record) == SYSSTREAM_GAP_PID;
 }
 inline uint64_t MakeRecord(uint32_t pid, uint32_t nr) {
   return (static_cast<uint64_t>(pid) << 32) | nr;

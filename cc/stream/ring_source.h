@@ -9,25 +9,16 @@
 
 #include "absl/status/statusor.h"
 #include "bpf/sysstream.h"
+#include "cc/sink/record_sink.h"
 
 namespace sysstream {
-
-// Receives the records of one drain, in ring order.
-class RecordSink {
- public:
-  virtual ~RecordSink() = default;
-  // A bare record or a gap marker (raw mode; gap markers in every mode).
-  virtual void OnRecord(uint64_t record) = 0;
-  // A rich event (time, tid, comm; with --ret also return events).
-  virtual void OnEvent(const sysstream_event& event) = 0;
-};
 
 class RingSource {
  public:
   virtual ~RingSource() = default;
   // A descriptor that becomes readable when records are waiting (epoll).
   virtual int ready_fd() const = 0;
-  // Hands every record waiting to `sink`, in order; returns how many.
+  // Hands every record waiting to `sink`, in ring order; returns how many.
   virtual absl::StatusOr<uint64_t> Drain(RecordSink* sink) = 0;
   // No new records after this returns (what is waiting can still be drained).
   virtual void Detach() = 0;

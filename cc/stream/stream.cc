@@ -7,15 +7,18 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "cc/common/fd.h"
+#include "cc/common/file_io.h"
+#include "cc/common/status_macros.h"
 #include "cc/common/stop_signals.h"
-#include "cc/sink/event.h"
-#include "cc/sink/pairing.h"
+#include "cc/sink/formats.h"
 #include "cc/sink/raw_format.h"
+#include "cc/sink/summary_formatter.h"
 #include "cc/sink/verbose_format.h"
 
 namespace sysstream {
@@ -31,79 +34,38 @@ sigset_t StreamSignals() {
   return set;
 }
 
-
 absl::Status Errno(absl::string_view what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
 }
 
-// RAII for a plain fd.
-class Fd {
+// Each record and event of the ring: counted, shown with -v, formatted into
+// the log and, with -c, counted in the summary (Formatters of cc/sink).
+class StreamSink final : public RecordSink {
  public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-void WriteAll(int fd, const std::string& s) {
-  size_t done = 0;
-  while (done < s.size()) {
-    ssize_t n = write(fd, s.data() + done, s.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    done += static_cast<size_t>(n);
-  }
-}
-
-// Formats each record or event into the log (and, with -v, a readable line).
-class LogSink : public RecordSink {
- public:
-  LogSink(LogWriter& writer, const StreamOptions& options)
-      : writer_(writer),
-        format_(options.format),
-        summary_(options.summary),
-        delimiter_(options.delimiter),
-        max_size_(MaxRawRecordSize(delimiter_)),
+  StreamSink(LogWriter& writer, const StreamOptions& options)
+      : log_(FormatOf(options.format)
+                 .make(FormatterOptions{HostArch(), options.fields,
+                                        options.delimiter},
+                       writer)),
         verbose_(options.verbose),
-        verbose_fd_(options.verbose_fd),
-        // Decoded events feed only text/jsonl lines and the summary: raw
-        // and bin logs skip that work on the hot path.
-        wants_events_(options.format == LogFormat::kText ||
-                      options.format == LogFormat::kJsonl ||
-                      options.summary != nullptr),
-        pairer_(options.fields, [this](const Event& e) { Emit(e); }) {}
+        verbose_fd_(options.verbose_fd) {
+    if (options.summary != nullptr) {
+      summary_ =
+          std::make_unique<SummaryFormatter>(options.fields, *options.summary);
+    }
+  }
 
   // A bare record (raw mode) or a gap marker (every mode).
   void OnRecord(uint64_t record) override {
-    const bool gap = IsGapMarker(record);
-    if (gap) {
+    if (IsGapMarker(record)) {
       lost_ += RecordSyscall(record);
       ++gap_markers_;
     } else {
       ++events_;
       Verbose(record);
     }
-    if (format_ == LogFormat::kRaw) {
-      WriteRaw(record);
-    } else if (format_ == LogFormat::kBin) {
-      sysstream_event ev = {};
-      ev.kind = gap ? SYSSTREAM_EV_GAP : SYSSTREAM_EV_ENTER;
-      ev.size = sizeof(ev);
-      ev.record = record;
-      WriteBin(ev);
-    }
-    if (!wants_events_) return;
-    if (gap) {
-      pairer_.Gap(RecordSyscall(record));
-    } else {
-      Emit(EventFromRecord(record));
-    }
+    log_->OnRecord(record);
+    if (summary_ != nullptr) summary_->OnRecord(record);
   }
 
   // A rich event: entries count as events (calls); returns complete them;
@@ -112,20 +74,20 @@ class LogSink : public RecordSink {
     if (ev.kind == SYSSTREAM_EV_ENTER) {
       ++events_;
       Verbose(ev.record);
-      if (format_ == LogFormat::kRaw) WriteRaw(ev.record);
     }
-    if (format_ == LogFormat::kBin && ev.kind != SYSSTREAM_EV_THREAD_EXIT) {
-      WriteBin(ev);
-    }
-    if (wants_events_) pairer_.Add(ev);
+    log_->OnEvent(ev);
+    if (summary_ != nullptr) summary_->OnEvent(ev);
   }
 
   // At stop: calls still waiting for their return; `returns_lost` is the
   // kernel's count of lost return events.
-  void Finish(uint64_t returns_lost) { pairer_.Flush(returns_lost); }
+  void Finish(uint64_t returns_lost) {
+    log_->Finish(returns_lost);
+    if (summary_ != nullptr) summary_->Finish(returns_lost);
+  }
 
   void FlushVerbose() {
-    WriteAll(verbose_fd_, verbose_text_);
+    (void)WriteAll(verbose_fd_, verbose_text_);
     verbose_text_.clear();
   }
 
@@ -134,51 +96,270 @@ class LogSink : public RecordSink {
   uint64_t gap_markers() const { return gap_markers_; }
 
  private:
-  void WriteRaw(uint64_t record) {
-    char* out = writer_.Reserve(max_size_);
-    writer_.Commit(FormatRaw(record, delimiter_, out));
-  }
-
-  void WriteBin(const sysstream_event& ev) {
-    char* out = writer_.Reserve(sizeof(ev));
-    std::memcpy(out, &ev, sizeof(ev));
-    writer_.Commit(sizeof(ev));
-  }
-
-  // A finished event: a line in text/jsonl, a row in the summary.
-  void Emit(const Event& e) {
-    if (format_ == LogFormat::kText || format_ == LogFormat::kJsonl) {
-      line_ = format_ == LogFormat::kText ? FormatText(e, HostArch())
-                                          : FormatJson(e, HostArch());
-      line_ += '\n';
-      char* out = writer_.Reserve(line_.size());
-      std::memcpy(out, line_.data(), line_.size());
-      writer_.Commit(line_.size());
-    }
-    if (summary_ != nullptr) summary_->Add(e);
-  }
-
   void Verbose(uint64_t record) {
     if (!verbose_) return;
     verbose_text_ += FormatVerbose(record);
     if (verbose_text_.size() > (64 << 10)) FlushVerbose();
   }
 
-  LogWriter& writer_;
-  const LogFormat format_;
-  SyscallSummary* const summary_;
-  const std::string delimiter_;
-  const size_t max_size_;
+  const std::unique_ptr<Formatter> log_;
+  std::unique_ptr<Formatter> summary_;  // -c
   const bool verbose_;
   const int verbose_fd_;
-  const bool wants_events_;
-  EventPairer pairer_;
   std::string verbose_text_;
-  std::string line_;
   uint64_t events_ = 0;
   uint64_t lost_ = 0;
   uint64_t gap_markers_ = 0;
 };
+
+// RunStream's steps: Open (descriptors), Run (until a stop), Finish (the
+// drain and the last losses).
+class StreamLoop {
+ public:
+  StreamLoop(RingSource& source, LogWriter& writer,
+             const StreamOptions& options)
+      : source_(source),
+        writer_(writer),
+        options_(options),
+        sink_(writer, options) {}
+
+  absl::Status Open();
+  absl::Status Run();
+  absl::Status Finish();
+  const StreamStats& stats() const { return stats_; }
+
+ private:
+  // Waits for the ring, a signal or the timer; true if the timer expired.
+  absl::StatusOr<bool> Wait();
+  void ReadSignals();
+  void OnSignal(const signalfd_siginfo& si);
+  // After each drain: a write error, the targets gone, the command exited.
+  void CheckStop();
+  // Each drain_interval: deadlines, cgroups, flushes, progress.
+  void OnTick(absl::Time now);
+  void ShowProgress(absl::Time now);
+  // `forward`: the signal for the command, 0 if it already has it.
+  void RequestStop(int forward);
+  void KillCommand();
+  absl::Status DrainAll();
+  void ReportUnreportedLosses();
+
+  RingSource& source_;
+  LogWriter& writer_;
+  const StreamOptions& options_;
+  StreamSink sink_;
+  StreamStats stats_;
+  Fd signal_fd_, timer_fd_, epoll_fd_;
+  absl::Time start_, last_flush_, last_progress_, last_cgroup_check_;
+  uint64_t progress_events_ = 0;
+  bool progress_shown_ = false;
+  bool stop_ = false;
+  // -- COMMAND: a stop first reaches the command, whose shutdown is traced
+  // until it exits or kill_after passes.
+  bool command_stopping_ = false;
+  absl::Time kill_at_ = absl::InfiniteFuture();
+};
+
+absl::Status StreamLoop::Open() {
+  sigset_t signals = StreamSignals();
+  signal_fd_.reset(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!signal_fd_.valid()) return Errno("signalfd");
+  timer_fd_.reset(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+  if (!timer_fd_.valid()) return Errno("timerfd_create");
+  itimerspec its = {};
+  its.it_interval = absl::ToTimespec(options_.drain_interval);
+  its.it_value = its.it_interval;
+  if (timerfd_settime(timer_fd_.get(), 0, &its, nullptr) != 0) {
+    return Errno("timerfd_settime");
+  }
+  epoll_fd_.reset(epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll_fd_.valid()) return Errno("epoll_create1");
+  for (int fd : {source_.ready_fd(), signal_fd_.get(), timer_fd_.get()}) {
+    epoll_event ev = {};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    if (epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+      return Errno("epoll_ctl");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StreamLoop::Run() {
+  start_ = absl::Now();
+  last_flush_ = last_progress_ = last_cgroup_check_ = start_;
+  // A blocked output (a FIFO without a reader, a stalled reader) gives up
+  // at the end of --duration, or on SIGINT/SIGTERM (LogWriter).
+  writer_.SetDeadline(start_ + options_.duration);
+  while (!stop_) {
+    ASSIGN_OR_RETURN(const bool tick, Wait());
+    RETURN_IF_ERROR(source_.Drain(&sink_).status());
+    CheckStop();
+    if (tick) OnTick(absl::Now());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> StreamLoop::Wait() {
+  epoll_event events[4];
+  int n;
+  do {
+    n = epoll_wait(epoll_fd_.get(), events, 4, -1);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return Errno("epoll_wait");
+  bool tick = false;
+  for (int i = 0; i < n; ++i) {
+    if (events[i].data.fd == signal_fd_.get()) {
+      ReadSignals();
+    } else if (events[i].data.fd == timer_fd_.get()) {
+      uint64_t expirations;
+      (void)!read(timer_fd_.get(), &expirations, sizeof(expirations));
+      tick = true;
+    }
+  }
+  return tick;
+}
+
+void StreamLoop::ReadSignals() {
+  signalfd_siginfo si;
+  while (read(signal_fd_.get(), &si, sizeof(si)) == sizeof(si)) OnSignal(si);
+}
+
+void StreamLoop::OnSignal(const signalfd_siginfo& si) {
+  const int signo = static_cast<int>(si.ssi_signo);
+  if (signo == SIGCHLD || signo == SIGUSR2) return;
+  if (signo == SIGHUP) {
+    // logrotate moved the file: continue in a new one.
+    (void)writer_.Reopen();
+    ++stats_.reopens;
+    return;
+  }
+  if (signo == SIGUSR1) {
+    (void)writer_.Flush();
+    (void)WriteAll(
+        2, absl::StrFormat("sysstream: %d events, %d lost, %.2f s (SIGUSR1)\n",
+                           sink_.events(), sink_.lost(),
+                           absl::ToDoubleSeconds(absl::Now() - start_)));
+    return;
+  }
+  if (stats_.stop_signal == 0) stats_.stop_signal = signo;
+  // A terminal's Ctrl-C or Ctrl-\ (SI_KERNEL) reached the command too, as
+  // it shares sysstream's process group: not sent twice.
+  RequestStop(si.ssi_code == SI_KERNEL ? 0 : signo);
+}
+
+void StreamLoop::CheckStop() {
+  if (!writer_.status().ok()) stop_ = true;
+  if (options_.stop_when_targets_gone && source_.live_targets() <= 0) {
+    stats_.targets_gone = true;
+    stop_ = true;
+  }
+  if (command_stopping_ && options_.command->exited()) stop_ = true;
+}
+
+void StreamLoop::OnTick(absl::Time now) {
+  if (command_stopping_ && now >= kill_at_) KillCommand();
+  if (now - start_ >= options_.duration && !stats_.duration_reached &&
+      stats_.stop_signal == 0) {
+    stats_.duration_reached = true;
+    RequestStop(SIGTERM);
+  }
+  if (options_.cgroups_gone && now - last_cgroup_check_ >= absl::Seconds(1)) {
+    last_cgroup_check_ = now;
+    if (source_.live_targets() <= 0 && options_.cgroups_gone()) {
+      stats_.targets_gone = true;
+      stop_ = true;
+    }
+  }
+  if (now - last_flush_ >= options_.flush_interval) {
+    (void)writer_.Flush();
+    if (options_.verbose) sink_.FlushVerbose();
+    last_flush_ = now;
+  }
+  if (options_.progress && now - last_progress_ >= absl::Seconds(1)) {
+    ShowProgress(now);
+  }
+}
+
+void StreamLoop::ShowProgress(absl::Time now) {
+  const double dt = absl::ToDoubleSeconds(now - last_progress_);
+  const uint64_t rate = static_cast<uint64_t>(
+      static_cast<double>(sink_.events() - progress_events_) / dt);
+  (void)WriteAll(
+      2, absl::StrFormat("\rsysstream: %d events, %d lost, %d events/s\033[K",
+                         sink_.events(), sink_.lost(), rate));
+  progress_shown_ = true;
+  progress_events_ = sink_.events();
+  last_progress_ = now;
+}
+
+void StreamLoop::RequestStop(int forward) {
+  if (!options_.command.has_value() || options_.command->exited()) {
+    stop_ = true;
+    return;
+  }
+  if (command_stopping_) {  // asked again: no more waiting
+    KillCommand();
+    return;
+  }
+  command_stopping_ = true;
+  if (options_.kill_after <= absl::ZeroDuration()) {
+    KillCommand();
+    return;
+  }
+  if (forward != 0) {
+    options_.command->send(forward);
+    stats_.forwarded_signal = forward;
+  }
+  kill_at_ = absl::Now() + options_.kill_after;
+}
+
+void StreamLoop::KillCommand() {
+  if (stats_.command_killed) return;
+  options_.command->send(SIGKILL);
+  stats_.command_killed = true;
+}
+
+absl::Status StreamLoop::Finish() {
+  // The writer gave up on a blocked output: say why the stream stopped.
+  if (stats_.stop_signal == 0) stats_.stop_signal = writer_.interrupt_signal();
+  if (writer_.deadline_reached()) stats_.duration_reached = true;
+  // The rest is written unless the output takes nothing for a while.
+  writer_.StopRequested();
+  // Stop producing, then take every record still in the ring.
+  source_.Detach();
+  RETURN_IF_ERROR(DrainAll());
+  ReportUnreportedLosses();
+  sink_.Finish(source_.returns_lost());
+  if (options_.verbose) sink_.FlushVerbose();
+  stats_.write_status = writer_.Sync();
+  if (progress_shown_) (void)WriteAll(2, "\r\033[K");
+  stats_.events = sink_.events();
+  stats_.lost = sink_.lost();
+  stats_.returns_lost = source_.returns_lost();
+  stats_.gap_markers = sink_.gap_markers();
+  stats_.malformed = source_.malformed_entries();
+  stats_.seconds = absl::ToDoubleSeconds(absl::Now() - start_);
+  return absl::OkStatus();
+}
+
+absl::Status StreamLoop::DrainAll() {
+  for (;;) {
+    ASSIGN_OR_RETURN(const uint64_t drained, source_.Drain(&sink_));
+    if (drained == 0) return absl::OkStatus();
+  }
+}
+
+// Losses never followed by a record on their CPU: reported at the end.
+void StreamLoop::ReportUnreportedLosses() {
+  uint64_t leftover = source_.TakeUnreportedLost();
+  while (leftover > 0) {
+    const uint32_t n = static_cast<uint32_t>(
+        leftover > SYSSTREAM_GAP_MAX ? SYSSTREAM_GAP_MAX : leftover);
+    sink_.OnRecord(MakeRecord(SYSSTREAM_GAP_PID, n));
+    leftover -= n;
+  }
+}
 
 }  // namespace
 
@@ -206,183 +387,13 @@ absl::Status BlockStreamSignals(sigset_t* old_mask) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
+absl::StatusOr<StreamStats> RunStream(RingSource& source, LogWriter& writer,
                                       const StreamOptions& options) {
-  sigset_t signals = StreamSignals();
-  Fd sfd(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
-  if (sfd.get() < 0) return Errno("signalfd");
-  Fd tfd(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
-  if (tfd.get() < 0) return Errno("timerfd_create");
-  itimerspec its = {};
-  its.it_interval = absl::ToTimespec(options.drain_interval);
-  its.it_value = its.it_interval;
-  if (timerfd_settime(tfd.get(), 0, &its, nullptr) != 0) {
-    return Errno("timerfd_settime");
-  }
-  Fd epfd(epoll_create1(EPOLL_CLOEXEC));
-  if (epfd.get() < 0) return Errno("epoll_create1");
-  for (int fd : {probe.ready_fd(), sfd.get(), tfd.get()}) {
-    epoll_event ev = {};
-    ev.events = EPOLLIN;
-    ev.data.fd = fd;
-    if (epoll_ctl(epfd.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
-      return Errno("epoll_ctl");
-    }
-  }
-
-  LogSink sink(writer, options);
-  StreamStats stats;
-  const absl::Time start = absl::Now();
-  // A blocked output (a FIFO without a reader, a stalled reader) gives up
-  // at the end of --duration, or on SIGINT/SIGTERM (LogWriter).
-  writer.SetDeadline(start + options.duration);
-  absl::Time last_flush = start, last_progress = start,
-             last_cgroup_check = start;
-  uint64_t progress_events = 0;
-  bool progress_shown = false;
-
-  bool stop = false;
-  // -- COMMAND: a stop first reaches the command, whose shutdown is traced
-  // until it exits or kill_after passes.
-  bool command_stopping = false;
-  absl::Time kill_at = absl::InfiniteFuture();
-  auto kill_command = [&] {
-    if (stats.command_killed) return;
-    options.command->send(SIGKILL);
-    stats.command_killed = true;
-  };
-  // `forward`: the signal for the command, 0 if it already has it.
-  auto request_stop = [&](int forward) {
-    if (!options.command.has_value() || options.command->exited()) {
-      stop = true;
-      return;
-    }
-    if (command_stopping) {  // asked again: no more waiting
-      kill_command();
-      return;
-    }
-    command_stopping = true;
-    if (options.kill_after <= absl::ZeroDuration()) {
-      kill_command();
-      return;
-    }
-    if (forward != 0) {
-      options.command->send(forward);
-      stats.forwarded_signal = forward;
-    }
-    kill_at = absl::Now() + options.kill_after;
-  };
-  while (!stop) {
-    epoll_event events[4];
-    int n = epoll_wait(epfd.get(), events, 4, -1);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Errno("epoll_wait");
-    }
-    bool tick = false;
-    for (int i = 0; i < n; ++i) {
-      if (events[i].data.fd == sfd.get()) {
-        signalfd_siginfo si;
-        while (read(sfd.get(), &si, sizeof(si)) == sizeof(si)) {
-          const int signo = static_cast<int>(si.ssi_signo);
-          if (signo == SIGCHLD || signo == SIGUSR2) continue;
-          if (signo == SIGHUP) {
-            // logrotate moved the file: continue in a new one.
-            (void)writer.Reopen();
-            ++stats.reopens;
-            continue;
-          }
-          if (signo == SIGUSR1) {
-            (void)writer.Flush();
-            WriteAll(2, absl::StrFormat(
-                            "sysstream: %d events, %d lost, %.2f s (SIGUSR1)\n",
-                            sink.events(), sink.lost(),
-                            absl::ToDoubleSeconds(absl::Now() - start)));
-            continue;
-          }
-          if (stats.stop_signal == 0) stats.stop_signal = signo;
-          // A terminal's Ctrl-C or Ctrl-\ (SI_KERNEL) reached the command
-          // too, as it shares sysstream's process group: not sent twice.
-          request_stop(si.ssi_code == SI_KERNEL ? 0 : signo);
-        }
-      } else if (events[i].data.fd == tfd.get()) {
-        uint64_t expirations;
-        (void)!read(tfd.get(), &expirations, sizeof(expirations));
-        tick = true;
-      }
-    }
-    absl::StatusOr<uint64_t> drained = probe.Drain(&sink);
-    if (!drained.ok()) return drained.status();
-    if (!writer.status().ok()) stop = true;
-    if (options.stop_when_targets_gone && probe.live_targets() <= 0) {
-      stats.targets_gone = true;
-      stop = true;
-    }
-    if (command_stopping && options.command->exited()) stop = true;
-    if (!tick) continue;
-    const absl::Time now = absl::Now();
-    if (command_stopping && now >= kill_at) kill_command();
-    if (now - start >= options.duration && !stats.duration_reached &&
-        stats.stop_signal == 0) {
-      stats.duration_reached = true;
-      request_stop(SIGTERM);
-    }
-    if (options.cgroups_gone && now - last_cgroup_check >= absl::Seconds(1)) {
-      last_cgroup_check = now;
-      if (probe.live_targets() <= 0 && options.cgroups_gone()) {
-        stats.targets_gone = true;
-        stop = true;
-      }
-    }
-    if (now - last_flush >= options.flush_interval) {
-      (void)writer.Flush();
-      if (options.verbose) sink.FlushVerbose();
-      last_flush = now;
-    }
-    if (options.progress && now - last_progress >= absl::Seconds(1)) {
-      const double dt = absl::ToDoubleSeconds(now - last_progress);
-      const uint64_t rate = static_cast<uint64_t>(
-          static_cast<double>(sink.events() - progress_events) / dt);
-      WriteAll(2, absl::StrFormat(
-                      "\rsysstream: %d events, %d lost, %d events/s\033[K",
-                      sink.events(), sink.lost(), rate));
-      progress_shown = true;
-      progress_events = sink.events();
-      last_progress = now;
-    }
-  }
-
-  // The writer gave up on a blocked output: say why the stream stopped.
-  if (stats.stop_signal == 0) stats.stop_signal = writer.interrupt_signal();
-  if (writer.deadline_reached()) stats.duration_reached = true;
-  // The rest is written unless the output takes nothing for a while.
-  writer.StopRequested();
-
-  // Stop producing, then take every record still in the ring.
-  probe.Detach();
-  for (;;) {
-    absl::StatusOr<uint64_t> drained = probe.Drain(&sink);
-    if (!drained.ok()) return drained.status();
-    if (*drained == 0) break;
-  }
-  // Losses never followed by a record on their CPU: report them at the end.
-  uint64_t leftover = probe.TakeUnreportedLost();
-  while (leftover > 0) {
-    uint32_t n = leftover > 0xffffffffULL ? 0xffffffffU
-                                          : static_cast<uint32_t>(leftover);
-    sink.OnRecord(MakeRecord(kGapPid, n));
-    leftover -= n;
-  }
-  sink.Finish(probe.returns_lost());
-  if (options.verbose) sink.FlushVerbose();
-  stats.write_status = writer.Sync();
-  if (progress_shown) WriteAll(2, "\r\033[K");
-  stats.events = sink.events();
-  stats.lost = sink.lost();
-  stats.returns_lost = probe.returns_lost();
-  stats.gap_markers = sink.gap_markers();
-  stats.seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  return stats;
+  StreamLoop loop(source, writer, options);
+  RETURN_IF_ERROR(loop.Open());
+  RETURN_IF_ERROR(loop.Run());
+  RETURN_IF_ERROR(loop.Finish());
+  return loop.stats();
 }
 
 }  // namespace sysstream

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The consumer loop: epoll on the ring buffer (batched kernel wakeups), a
-// signalfd and a drain timer; formats records into the log; on stop it
-// detaches, drains everything, reports leftover losses in-band and fsyncs.
+// The consumer loop: epoll on the ring (batched kernel wakeups), a signalfd
+// and a drain timer; formats records into the log (cc/sink formats.h); on
+// stop it detaches, drains everything, reports leftover losses in-band and
+// fsyncs.
 #ifndef SYSSTREAM_CC_STREAM_STREAM_H_
 #define SYSSTREAM_CC_STREAM_STREAM_H_
 
@@ -14,10 +15,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "cc/probe/probe.h"
 #include "cc/sink/log_format.h"
 #include "cc/sink/log_writer.h"
 #include "cc/sink/summary.h"
+#include "cc/stream/ring_source.h"
 
 namespace sysstream {
 
@@ -55,6 +56,7 @@ struct StreamStats {
   uint64_t lost = 0;         // calls (entries) the kernel could not reserve
   uint64_t returns_lost = 0;  // --ret: return events it could not reserve
   uint64_t gap_markers = 0;  // in-band markers written
+  uint64_t malformed = 0;    // ring entries of an unknown size (an error)
   double seconds = 0;
   int stop_signal = 0;        // the signal that stopped us, if any
   bool targets_gone = false;  // every target exited
@@ -82,7 +84,7 @@ absl::Status BlockStreamSignals(sigset_t* old_mask);
 // Runs until a stop signal, every target has exited, the duration has
 // passed, or a write error. SIGHUP reopens the log; SIGUSR1 flushes it and
 // prints a status line on stderr; SIGUSR2 is ignored.
-absl::StatusOr<StreamStats> RunStream(Probe& probe, LogWriter& writer,
+absl::StatusOr<StreamStats> RunStream(RingSource& source, LogWriter& writer,
                                       const StreamOptions& options);
 
 }  // namespace sysstream

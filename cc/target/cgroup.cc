@@ -12,14 +12,16 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "cc/common/error_kind.h"
+#include "cc/common/fd.h"
+#include "cc/common/file_io.h"
+#include "cc/target/proc_stat.h"
 
 namespace sysstream {
 namespace {
@@ -27,12 +29,10 @@ namespace {
 // PROC_CGROUP_INIT_INO: the initial cgroup namespace.
 constexpr uint64_t kInitialCgroupNamespaceIno = 0xEFFFFFFBULL;
 
-std::string ReadText(const std::string& path, bool* ok = nullptr) {
-  std::ifstream in(path);
-  if (ok) *ok = static_cast<bool>(in);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// A /proc or cgroupfs file, "" if it cannot be read (the process or
+// cgroup is gone).
+std::string ReadOrEmpty(const std::string& path) {
+  return ReadFile(path).value_or("");
 }
 
 // mountinfo escapes spaces and such as \040 (octal).
@@ -67,7 +67,7 @@ std::string JoinPath(absl::string_view a, absl::string_view b) {
 
 void CollectProcs(const std::string& dir, std::vector<uint32_t>* pids) {
   for (absl::string_view line :
-       absl::StrSplit(ReadText(dir + "/cgroup.procs"), '\n')) {
+       absl::StrSplit(ReadOrEmpty(dir + "/cgroup.procs"), '\n')) {
     uint32_t pid;
     if (absl::SimpleAtoi(line, &pid)) pids->push_back(pid);
   }
@@ -129,9 +129,12 @@ uint32_t CgroupDepth(absl::string_view path) {
 
 absl::StatusOr<CgroupTarget> ResolveCgroup(const std::string& path) {
   const std::vector<CgroupMount> mounts =
-      ParseCgroupMounts(ReadText("/proc/self/mountinfo"));
+      ParseCgroupMounts(ReadOrEmpty("/proc/self/mountinfo"));
   if (mounts.empty()) {
-    return absl::FailedPreconditionError("no cgroup filesystem is mounted");
+    // Not a missing privilege: the cgroup named cannot be found here.
+    return WithKind(
+        absl::FailedPreconditionError("no cgroup filesystem is mounted"),
+        ErrorKind::kTargetNotFound);
   }
   // Find the mount holding `path`, or treat it as relative to cgroup2's root.
   const CgroupMount* mount = nullptr;
@@ -139,7 +142,8 @@ absl::StatusOr<CgroupTarget> ResolveCgroup(const std::string& path) {
   for (const CgroupMount& m : mounts) {
     if (path == m.mount_point ||
         absl::StartsWith(path, absl::StrCat(m.mount_point, "/"))) {
-      if (mount == nullptr || m.mount_point.size() > mount->mount_point.size()) {
+      if (mount == nullptr ||
+          m.mount_point.size() > mount->mount_point.size()) {
         mount = &m;
         dir = path;
       }
@@ -163,8 +167,9 @@ absl::StatusOr<CgroupTarget> ResolveCgroup(const std::string& path) {
   t.v2 = mount->v2;
   if (t.v2) {
     t.id = sb.st_ino;
-    t.level = CgroupDepth(mount->root) +
-              CgroupDepth(absl::string_view(dir).substr(mount->mount_point.size()));
+    t.level =
+        CgroupDepth(mount->root) +
+        CgroupDepth(absl::string_view(dir).substr(mount->mount_point.size()));
   } else {
     CollectProcs(dir, &t.pids);
   }
@@ -173,11 +178,10 @@ absl::StatusOr<CgroupTarget> ResolveCgroup(const std::string& path) {
 
 absl::StatusOr<CgroupMount> HostCgroup2View() {
   std::vector<CgroupMount> mounts =
-      ParseCgroupMounts(ReadText("/proc/self/mountinfo"));
+      ParseCgroupMounts(ReadOrEmpty("/proc/self/mountinfo"));
   struct stat ns;
-  const bool in_initial =
-      stat("/proc/self/ns/cgroup", &ns) != 0 ||
-      ns.st_ino == kInitialCgroupNamespaceIno;
+  const bool in_initial = stat("/proc/self/ns/cgroup", &ns) != 0 ||
+                          ns.st_ino == kInitialCgroupNamespaceIno;
   if (in_initial) {
     for (const CgroupMount& m : mounts) {
       if (m.v2 && m.root == "/") return m;
@@ -186,17 +190,16 @@ absl::StatusOr<CgroupMount> HostCgroup2View() {
   } else {
     // In a private cgroup namespace: join the host's (pid 1 with
     // --pid=host) and mount cgroup2 where only we see it.
-    int fd = open("/proc/1/ns/cgroup", O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWCGROUP) != 0) {
-      int err = errno;
-      if (fd >= 0) close(fd);
-      return absl::FailedPreconditionError(absl::StrCat(
-          "in a private cgroup namespace and cannot join the host's (",
-          std::strerror(err),
-          "): run with --pid=host and CAP_SYS_ADMIN plus CAP_SYS_PTRACE "
-          "(to open /proc/1/ns/cgroup), or with --cgroupns=host"));
+    Fd fd(open("/proc/1/ns/cgroup", O_RDONLY | O_CLOEXEC));
+    if (!fd.valid() || setns(fd.get(), CLONE_NEWCGROUP) != 0) {
+      return WithKind(
+          absl::FailedPreconditionError(absl::StrCat(
+              "in a private cgroup namespace and cannot join the host's (",
+              std::strerror(errno),
+              "): run with --pid=host and CAP_SYS_ADMIN plus CAP_SYS_PTRACE "
+              "(to open /proc/1/ns/cgroup), or with --cgroupns=host")),
+          ErrorKind::kNoPrivilege);
     }
-    close(fd);
   }
   char tmpl[] = "/tmp/sysstream-cgroup-XXXXXX";
   // The mount is private to this process (its own mount namespace); the
@@ -209,8 +212,11 @@ absl::StatusOr<CgroupMount> HostCgroup2View() {
             nullptr) != 0) {
     const int err = errno;
     if (made) rmdir(tmpl);
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot mount the host's cgroup2 hierarchy: ", std::strerror(err)));
+    return WithKind(absl::FailedPreconditionError(
+                        absl::StrCat("cannot mount the host's cgroup2 "
+                                     "hierarchy: ",
+                                     std::strerror(err))),
+                    ErrorKind::kNoPrivilege);
   }
   CgroupMount m;
   m.mount_point = tmpl;
@@ -221,23 +227,18 @@ absl::StatusOr<CgroupMount> HostCgroup2View() {
 
 absl::StatusOr<std::string> OwnCgroup2Path(uint32_t pid,
                                            const std::string& proc) {
-  bool ok = false;
-  const std::string stat = ReadText(absl::StrCat(proc, "/", pid, "/stat"), &ok);
-  // pid (comm) state ppid ...: comm may hold spaces and parentheses.
-  const size_t paren = stat.rfind(')');
-  std::vector<absl::string_view> f;
-  if (ok && paren != std::string::npos) {
-    f = absl::StrSplit(absl::string_view(stat).substr(paren + 1), ' ',
-                       absl::SkipEmpty());
-  }
-  uint32_t ppid = 0;
-  if (f.size() < 2 || !absl::SimpleAtoi(f[1], &ppid)) {
+  absl::StatusOr<ProcStat> stat = ReadProcStat(pid, proc);
+  if (!stat.ok()) {
     return absl::NotFoundError(absl::StrCat("process ", pid, " is gone"));
   }
-  const std::string text = ReadText(absl::StrCat(proc, "/", pid, "/cgroup"), &ok);
-  absl::StatusOr<std::string> own = Cgroup2PathOf(text);
-  if (!ok || !own.ok()) {
-    return absl::NotFoundError(absl::StrCat("process ", pid, " has no cgroup v2"));
+  const uint32_t ppid = stat->ppid;
+  absl::StatusOr<std::string> text =
+      ReadFile(absl::StrCat(proc, "/", pid, "/cgroup"));
+  absl::StatusOr<std::string> own =
+      text.ok() ? Cgroup2PathOf(*text) : text.status();
+  if (!own.ok()) {
+    return absl::NotFoundError(
+        absl::StrCat("process ", pid, " has no cgroup v2"));
   }
   if (CgroupDepth(*own) == 0 || absl::StrContains(*own, "/..")) {
     return absl::NotFoundError(
@@ -245,9 +246,11 @@ absl::StatusOr<std::string> OwnCgroup2Path(uint32_t pid,
   }
   // The parent (pid 0 for the initial processes) must be elsewhere.
   if (ppid != 0) {
-    absl::StatusOr<std::string> parent = Cgroup2PathOf(
-        ReadText(absl::StrCat(proc, "/", ppid, "/cgroup"), &ok));
-    if (!ok || !parent.ok() || *parent == *own) {
+    absl::StatusOr<std::string> parent_text =
+        ReadFile(absl::StrCat(proc, "/", ppid, "/cgroup"));
+    absl::StatusOr<std::string> parent =
+        parent_text.ok() ? Cgroup2PathOf(*parent_text) : parent_text.status();
+    if (!parent.ok() || *parent == *own) {
       return absl::NotFoundError(absl::StrCat(
           "process ", pid, " shares its cgroup v2 with its parent ", ppid));
     }
@@ -258,23 +261,25 @@ absl::StatusOr<std::string> OwnCgroup2Path(uint32_t pid,
 std::vector<uint32_t> ProcessesInSameCgroups(uint32_t pid,
                                              const std::string& proc) {
   std::vector<uint32_t> out;
-  bool ok = false;
-  const std::string want = ReadText(absl::StrCat(proc, "/", pid, "/cgroup"), &ok);
-  if (!ok || want.empty()) return out;
+  const std::string want = ReadOrEmpty(absl::StrCat(proc, "/", pid, "/cgroup"));
+  if (want.empty()) return out;
   DIR* d = opendir(proc.c_str());
   if (d == nullptr) return out;
   while (dirent* e = readdir(d)) {
     uint32_t other;
     if (!absl::SimpleAtoi(e->d_name, &other)) continue;
-    bool read_ok = false;
-    if (ReadText(absl::StrCat(proc, "/", other, "/cgroup"), &read_ok) == want &&
-        read_ok) {
+    if (ReadOrEmpty(absl::StrCat(proc, "/", other, "/cgroup")) == want) {
       out.push_back(other);
     }
   }
   closedir(d);
   std::sort(out.begin(), out.end());
   return out;
+}
+
+bool CgroupStillThere(const TracedCgroup& cgroup) {
+  struct stat sb;
+  return stat(cgroup.dir.c_str(), &sb) == 0 && sb.st_ino == cgroup.id;
 }
 
 }  // namespace sysstream

@@ -37,13 +37,28 @@ uint32_t CgroupDepth(absl::string_view path);
 struct CgroupTarget {
   std::string path;  // as given or found
   bool v2 = false;
-  uint64_t id = 0;      // v2: kernfs id (inode number of the directory)
-  uint32_t level = 0;   // v2: depth below the hierarchy's root
+  uint64_t id = 0;             // v2: kernfs id (inode number of the directory)
+  uint32_t level = 0;          // v2: depth below the hierarchy's root
   std::vector<uint32_t> pids;  // v1: processes in it and below it now
 };
 
+// A cgroup v2 traced in the kernel: what the filter needs (id, level) and
+// where it lives (dir), to tell when it is gone.
+struct TracedCgroup {
+  uint64_t id = 0;
+  uint32_t level = 0;
+  std::string dir;
+};
+
+// True while `cgroup.dir` is that cgroup: false once it is removed, or
+// replaced by a new one of the same name (another inode: a restarted
+// service or container).
+bool CgroupStillThere(const TracedCgroup& cgroup);
+
 // Resolves a cgroup directory: an absolute path on a cgroup mount, or a
 // path relative to the cgroup2 root ("/system.slice/foo.service").
+// NotFound if there is none; FailedPrecondition (kind kTargetNotFound)
+// when no cgroup filesystem is mounted at all.
 absl::StatusOr<CgroupTarget> ResolveCgroup(const std::string& path);
 
 // Makes this process see the host's whole cgroup hierarchy when it runs in
@@ -51,7 +66,10 @@ absl::StatusOr<CgroupTarget> ResolveCgroup(const std::string& path);
 // cgroup namespace and mounts cgroup2 privately. In the host's cgroup
 // namespace it returns the cgroup2 mount already there, or, when there is
 // none (a container on a v1/hybrid host sees only v1 controllers), mounts
-// cgroup2 privately too. Returns the cgroup2 mount to use.
+// cgroup2 privately too. Returns the cgroup2 mount to use. The only
+// function here with side effects (setns, unshare, mount): called once,
+// before resolving (PrepareCgroupView in resolve.h). FailedPrecondition
+// with kind kNoPrivilege when it cannot.
 absl::StatusOr<CgroupMount> HostCgroup2View();
 
 // The cgroup v2 path of `pid` ("0::" line of /proc/PID/cgroup) when it is a

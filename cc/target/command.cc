@@ -8,11 +8,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "cc/common/fd.h"
 
 extern char** environ;
 
@@ -23,35 +23,6 @@ bool IsExecutableFile(const std::string& path) {
   struct stat sb;
   return stat(path.c_str(), &sb) == 0 && S_ISREG(sb.st_mode) &&
          access(path.c_str(), X_OK) == 0;
-}
-
-// A pipe whose ends close themselves unless released (fork may fail).
-class Fd {
- public:
-  Fd() = default;
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void reset(int fd) { fd_ = fd; }
-
- private:
-  int fd_ = -1;
-};
-
-int Pipe(Fd (&ends)[2]) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return -1;
-  ends[0].reset(fds[0]);
-  ends[1].reset(fds[1]);
-  return 0;
 }
 
 // The interpreter a script names on its "#!" line, or "" if it has none.
@@ -77,20 +48,21 @@ absl::Status ExecError(const std::string& path, int error) {
     // The file is there: what is missing is what the kernel runs it with.
     const std::string interpreter = Interpreter(path);
     if (!interpreter.empty()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(path, ": bad interpreter ", interpreter, ": ",
-                       std::strerror(error)));
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, ": bad interpreter ", interpreter, ": ", std::strerror(error)));
     }
     return absl::FailedPreconditionError(absl::StrCat(
-        path, ": cannot execute: its ELF interpreter (dynamic loader) is "
-              "missing"));
+        path,
+        ": cannot execute: its ELF interpreter (dynamic loader) is "
+        "missing"));
   }
   const std::string msg = absl::StrCat(path, ": ", std::strerror(error));
   if (error == ENOENT) return absl::NotFoundError(msg);
   return absl::PermissionDeniedError(msg);
 }
 
-absl::StatusOr<std::string> FindExecutable(const std::string& name) {
+absl::StatusOr<std::string> FindExecutable(const std::string& name,
+                                           const std::string& search_path) {
   if (name.empty()) return absl::NotFoundError("empty command name");
   if (name.find('/') != std::string::npos) {
     struct stat sb;
@@ -104,10 +76,8 @@ absl::StatusOr<std::string> FindExecutable(const std::string& name) {
     }
     return name;
   }
-  const char* path_env = std::getenv("PATH");
-  std::string path = path_env ? path_env : "/usr/local/bin:/usr/bin:/bin";
   bool seen_non_executable = false;
-  for (absl::string_view dir : absl::StrSplit(path, ':')) {
+  for (absl::string_view dir : absl::StrSplit(search_path, ':')) {
     std::string candidate = absl::StrCat(dir.empty() ? "." : dir, "/", name);
     if (IsExecutableFile(candidate)) return candidate;
     if (access(candidate.c_str(), F_OK) == 0) seen_non_executable = true;
@@ -122,8 +92,9 @@ absl::StatusOr<std::string> FindExecutable(const std::string& name) {
 absl::StatusOr<std::unique_ptr<HeldCommand>> HeldCommand::Start(
     const std::string& path, const std::vector<std::string>& argv,
     const sigset_t& child_mask, bool stdout_to_stderr) {
-  Fd go[2], err[2];
-  if (Pipe(go) != 0 || Pipe(err) != 0) {
+  // Closed on every early return (a failed pipe2 or fork leaks nothing).
+  Fd go_read, go_write, err_read, err_write;
+  if (!MakePipe(&go_read, &go_write) || !MakePipe(&err_read, &err_write)) {
     return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
   }
   const size_t slash = path.rfind('/');
@@ -140,25 +111,25 @@ absl::StatusOr<std::unique_ptr<HeldCommand>> HeldCommand::Start(
     return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
   }
   if (pid == 0) {
-    close(go[1].get());
-    close(err[0].get());
+    close(go_write.get());
+    close(err_read.get());
     sigprocmask(SIG_SETMASK, &child_mask, nullptr);
     prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);
     if (stdout_to_stderr && dup2(STDERR_FILENO, STDOUT_FILENO) < 0) _exit(127);
     char c;
     // The read's entry happens before the probe is attached; once it returns
     // the next syscall is the execve, which is traced.
-    if (read(go[0].get(), &c, 1) != 1) _exit(127);
+    if (read(go_read.get(), &c, 1) != 1) _exit(127);
     execve(path.c_str(), args.data(), environ);
     int e = errno;
-    (void)!write(err[1].get(), &e, sizeof(e));
+    (void)!write(err_write.get(), &e, sizeof(e));
     _exit(127);
   }
   std::unique_ptr<HeldCommand> cmd(new HeldCommand());
   cmd->pid_ = pid;
   cmd->path_ = path;
-  cmd->go_fd_ = go[1].release();
-  cmd->error_fd_ = err[0].release();
+  cmd->go_fd_ = go_write.release();
+  cmd->error_fd_ = err_read.release();
   return cmd;
 }
 

@@ -16,9 +16,14 @@
 
 namespace sysstream {
 
-// Finds an executable the way a shell does (PATH unless it has a '/').
-// NotFound if there is none; PermissionDenied if it is not executable.
-absl::StatusOr<std::string> FindExecutable(const std::string& name);
+// The search path when PATH is not set.
+inline constexpr char kDefaultSearchPath[] = "/usr/local/bin:/usr/bin:/bin";
+
+// Finds an executable the way a shell does: in `search_path` (PATH,
+// directories separated by ':') unless it has a '/'. NotFound if there is
+// none; PermissionDenied if it is not executable.
+absl::StatusOr<std::string> FindExecutable(const std::string& name,
+                                           const std::string& search_path);
 
 // The error of a failed execve of `path`: NotFound (exit 127) if there is
 // no such file; FailedPrecondition (126) naming a missing "#!" interpreter

@@ -10,11 +10,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -25,6 +22,10 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "cc/common/error_kind.h"
+#include "cc/common/fd.h"
+#include "cc/common/file_io.h"
+#include "cc/target/proc_stat.h"
 
 namespace sysstream {
 namespace {
@@ -34,18 +35,22 @@ using json = nlohmann::json;
 // Runtime state files are small; anything larger is not what we expect.
 constexpr size_t kMaxStateFile = 4 << 20;
 
+// A runtime's state that sysstream cannot read as it should be (exit 10).
+absl::Status RuntimeStateError(absl::string_view message) {
+  return WithKind(absl::DataLossError(message), ErrorKind::kRuntimeState);
+}
+
+// A runtime that does not answer as it should (exit 9).
+absl::Status RuntimeUnavailableError(absl::string_view message) {
+  return WithKind(absl::UnavailableError(message),
+                  ErrorKind::kRuntimeUnavailable);
+}
+
 // Reads a file of at most kMaxStateFile bytes. NotFound if absent.
 absl::StatusOr<std::string> ReadBounded(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
-  }
-  std::string data(kMaxStateFile + 1, '\0');
-  in.read(&data[0], static_cast<std::streamsize>(data.size()));
-  data.resize(static_cast<size_t>(in.gcount()));
-  if (data.size() > kMaxStateFile) {
-    return absl::DataLossError(
+  absl::StatusOr<std::string> data = ReadFile(path, kMaxStateFile);
+  if (absl::IsOutOfRange(data.status())) {
+    return RuntimeStateError(
         absl::StrCat("malformed runtime state: ", path, " is too large"));
   }
   return data;
@@ -160,28 +165,26 @@ struct DockerReply {
 
 absl::StatusOr<DockerReply> DockerGet(const std::string& socket_path,
                                       const std::string& path) {
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::InternalError("socket: " + std::string(strerror(errno)));
+  Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) {
+    return absl::InternalError("socket: " + std::string(strerror(errno)));
+  }
   sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
   if (socket_path.size() >= sizeof(addr.sun_path)) {
-    close(fd);
     return absl::InvalidArgumentError("docker socket path too long");
   }
   std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size());
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    int err = errno;
-    close(fd);
-    return absl::UnavailableError(absl::StrCat(
-        "docker socket ", socket_path, " does not answer: ", strerror(err)));
+  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) !=
+      0) {
+    return RuntimeUnavailableError(absl::StrCat(
+        "docker socket ", socket_path, " does not answer: ", strerror(errno)));
   }
   // HTTP/1.0: the daemon closes the connection after a plain body.
   const std::string request =
       absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: docker\r\n\r\n");
-  if (write(fd, request.data(), request.size()) !=
-      static_cast<ssize_t>(request.size())) {
-    close(fd);
-    return absl::UnavailableError("docker socket: write failed");
+  if (!WriteAll(fd.get(), request)) {
+    return RuntimeUnavailableError("docker socket: write failed");
   }
   // One deadline for the whole reply: a daemon that trickles bytes must not
   // hold sysstream up any longer than one that says nothing.
@@ -190,30 +193,28 @@ absl::StatusOr<DockerReply> DockerGet(const std::string& socket_path,
   char buf[8192];
   for (;;) {
     const int64_t left_ms = absl::ToInt64Milliseconds(deadline - absl::Now());
-    pollfd p{fd, POLLIN, 0};
+    pollfd p{fd.get(), POLLIN, 0};
     if (left_ms <= 0 || poll(&p, 1, static_cast<int>(left_ms)) <= 0) {
-      close(fd);
-      return absl::UnavailableError(
+      return RuntimeUnavailableError(
           absl::StrCat("docker socket ", socket_path, ": no complete reply in ",
                        absl::FormatDuration(kDockerReplyTimeout)));
     }
-    ssize_t n = read(fd, buf, sizeof(buf));
+    ssize_t n = read(fd.get(), buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     reply.append(buf, static_cast<size_t>(n));
     if (reply.size() > kMaxStateFile) {
-      close(fd);
-      return absl::DataLossError("docker reply too large");
+      return RuntimeStateError("docker reply too large");
     }
   }
-  close(fd);
   DockerReply r;
   size_t sp = reply.find(' ');
   size_t end = reply.find("\r\n\r\n");
   if (!absl::StartsWith(reply, "HTTP/") || sp == std::string::npos ||
       end == std::string::npos ||
-      !absl::SimpleAtoi(absl::string_view(reply).substr(sp + 1, 3), &r.status)) {
-    return absl::DataLossError("malformed reply from the docker socket");
+      !absl::SimpleAtoi(absl::string_view(reply).substr(sp + 1, 3),
+                        &r.status)) {
+    return RuntimeStateError("malformed reply from the docker socket");
   }
   r.body = reply.substr(end + 4);
   return r;
@@ -250,9 +251,9 @@ void AddContainerdTasks(const RuntimeConfig& config,
       absl::StatusOr<Container> c = ParseOciAnnotations(*text);
       if (!c.ok()) {
         if (error->ok()) {
-          *error = absl::DataLossError(absl::StrCat(
-              "malformed runtime state in ", dir, "/config.json: ",
-              c.status().message()));
+          *error = RuntimeStateError(
+              absl::StrCat("malformed runtime state in ", dir,
+                           "/config.json: ", c.status().message()));
         }
         continue;
       }
@@ -309,9 +310,8 @@ StorageRoots ParseStorageConf(absl::string_view text) {
 std::vector<StorageRoots> StoresOf(const RuntimeConfig& config) {
   std::vector<StorageRoots> stores = {ParseStorageConf("")};
   std::vector<std::string> confs;
-  if (const char* env = std::getenv("CONTAINERS_STORAGE_CONF");
-      env != nullptr && env[0] == '/') {
-    confs.push_back(env);
+  if (absl::StartsWith(config.storage_conf, "/")) {
+    confs.push_back(config.storage_conf);
   }
   confs.push_back(Under(config, "/etc/containers/storage.conf"));
   confs.push_back(Under(config, "/usr/share/containers/storage.conf"));
@@ -330,17 +330,8 @@ std::vector<StorageRoots> StoresOf(const RuntimeConfig& config) {
 
 // The parent pid of `pid` from /proc/PID/stat; 0 if it cannot be read.
 uint32_t ParentPid(uint32_t pid) {
-  absl::StatusOr<std::string> stat = ReadBounded(absl::StrCat("/proc/", pid, "/stat"));
-  if (!stat.ok()) return 0;
-  // pid (comm) state ppid ...: comm may hold spaces and parentheses.
-  const size_t paren = stat->rfind(')');
-  if (paren == std::string::npos) return 0;
-  std::vector<absl::string_view> f =
-      absl::StrSplit(absl::string_view(*stat).substr(paren + 1), ' ',
-                     absl::SkipEmpty());
-  uint32_t ppid = 0;
-  if (f.size() < 2 || !absl::SimpleAtoi(f[1], &ppid)) return 0;
-  return ppid;
+  absl::StatusOr<ProcStat> stat = ReadProcStat(pid);
+  return stat.ok() ? stat->ppid : 0;
 }
 
 // A pidfile outlives its container: Podman keeps userdata/pidfile after
@@ -378,7 +369,7 @@ void AddStorageContainers(const RuntimeConfig& config,
       json j = json::parse(*text, nullptr, false);
       if (j.is_discarded() || !j.is_array()) {
         if (error->ok()) {
-          *error = absl::DataLossError(
+          *error = RuntimeStateError(
               absl::StrCat("malformed runtime state in ", index));
         }
       } else {
@@ -404,7 +395,8 @@ void AddStorageContainers(const RuntimeConfig& config,
       std::string config_path = dir + "/config.json";
       absl::StatusOr<std::string> text = ReadBounded(config_path);
       if (absl::IsNotFound(text.status())) {
-        config_path = absl::StrCat(persistent, "/", id, "/userdata/config.json");
+        config_path =
+            absl::StrCat(persistent, "/", id, "/userdata/config.json");
         text = ReadBounded(config_path);
       }
       if (!text.ok()) {  // absent: being created or removed
@@ -416,9 +408,9 @@ void AddStorageContainers(const RuntimeConfig& config,
       absl::StatusOr<Container> c = ParseOciAnnotations(*text);
       if (!c.ok()) {
         if (error->ok()) {
-          *error = absl::DataLossError(absl::StrCat(
-              "malformed runtime state in ", config_path, ": ",
-              c.status().message()));
+          *error = RuntimeStateError(absl::StrCat("malformed runtime state in ",
+                                                  config_path, ": ",
+                                                  c.status().message()));
         }
         continue;
       }
@@ -437,7 +429,8 @@ void AddStorageContainers(const RuntimeConfig& config,
 }
 
 std::string Describe(const Container& c) {
-  std::string s = absl::StrCat(c.runtime, " ", c.id.substr(0, 12), " (", c.name);
+  std::string s =
+      absl::StrCat(c.runtime, " ", c.id.substr(0, 12), " (", c.name);
   if (!c.pod_name.empty()) {
     absl::StrAppend(&s, " in pod ", c.pod_namespace, "/", c.pod_name);
   }
@@ -449,12 +442,12 @@ std::string Describe(const Container& c) {
 absl::StatusOr<Container> ParseOciAnnotations(absl::string_view config_json) {
   json j = json::parse(config_json.begin(), config_json.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
-    return absl::DataLossError("not a JSON object");
+    return RuntimeStateError("not a JSON object");
   }
   Container c;
   auto a = j.find("annotations");
   if (a == j.end()) return c;
-  if (!a->is_object()) return absl::DataLossError("annotations is not an object");
+  if (!a->is_object()) return RuntimeStateError("annotations is not an object");
   // containerd's CRI plugin (Kubernetes).
   if (StringAt(*a, "io.kubernetes.cri.container-type") == "sandbox" ||
       StringAt(*a, "io.kubernetes.cri-o.ContainerType") == "sandbox") {
@@ -481,7 +474,7 @@ absl::StatusOr<Container> ParseOciAnnotations(absl::string_view config_json) {
 absl::StatusOr<Container> ParseDockerInspect(absl::string_view body) {
   json j = json::parse(body.begin(), body.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
-    return absl::DataLossError("malformed reply from the docker socket");
+    return RuntimeStateError("malformed reply from the docker socket");
   }
   Container c;
   c.runtime = "docker";
@@ -489,7 +482,7 @@ absl::StatusOr<Container> ParseDockerInspect(absl::string_view body) {
   c.name = std::string(absl::StripPrefix(StringAt(j, "Name"), "/"));
   auto st = j.find("State");
   if (c.id.empty() || st == j.end() || !st->is_object()) {
-    return absl::DataLossError("docker reply lacks Id or State");
+    return RuntimeStateError("docker reply lacks Id or State");
   }
   auto pid = st->find("Pid");
   if (pid != st->end() && pid->is_number_integer()) {
@@ -500,7 +493,7 @@ absl::StatusOr<Container> ParseDockerInspect(absl::string_view body) {
     // PID_MAX_LIMIT is 2^22: anything above is not a pid; negative or 0
     // means not running.
     if (v > (1 << 22)) {
-      return absl::DataLossError(
+      return RuntimeStateError(
           absl::StrCat("docker reply has an impossible State.Pid ", v));
     }
     c.pid = v > 0 ? static_cast<uint32_t>(v) : 0;
@@ -540,14 +533,15 @@ absl::StatusOr<Container> FindContainer(absl::string_view query,
     absl::StatusOr<DockerReply> r =
         DockerGet(socket, absl::StrCat("/containers/", query, "/json"));
     if (!r.ok()) {
-      if (explicit_docker || !absl::IsUnavailable(r.status())) return r.status();
+      if (explicit_docker || !absl::IsUnavailable(r.status()))
+        return r.status();
     } else if (r->status == 200) {
       absl::StatusOr<Container> c = ParseDockerInspect(r->body);
       if (!c.ok()) return c.status();
       found.push_back(*c);
     } else if (r->status != 404) {
-      return absl::UnavailableError(absl::StrCat(
-          "docker socket ", socket, " answered HTTP ", r->status));
+      return RuntimeUnavailableError(
+          absl::StrCat("docker socket ", socket, " answered HTTP ", r->status));
     }
   }
   absl::Status state_error;
@@ -569,9 +563,10 @@ absl::StatusOr<Container> FindContainer(absl::string_view query,
   if (found.size() > 1) {
     std::vector<std::string> names;
     for (const Container& c : found) names.push_back(Describe(c));
-    return absl::FailedPreconditionError(
-        absl::StrCat("ambiguous container '", query, "': matches ",
-                     absl::StrJoin(names, ", "), "; use its id"));
+    return WithKind(absl::FailedPreconditionError(absl::StrCat(
+                        "ambiguous container '", query, "': matches ",
+                        absl::StrJoin(names, ", "), "; use its id")),
+                    ErrorKind::kAmbiguousTarget);
   }
   if (found[0].pid == 0) {
     return absl::NotFoundError(
@@ -597,9 +592,11 @@ absl::StatusOr<std::vector<Container>> FindPod(absl::string_view pod,
   }
   if (out.empty() && !state_error.ok()) return state_error;
   if (out.empty()) {
-    return absl::NotFoundError(absl::StrCat(
-        "no running containers of pod '", pod, "' (looked in containerd, "
-        "cri-o and podman state under ", config.host_root, ")"));
+    return absl::NotFoundError(absl::StrCat("no running containers of pod '",
+                                            pod,
+                                            "' (looked in containerd, "
+                                            "cri-o and podman state under ",
+                                            config.host_root, ")"));
   }
   return out;
 }
@@ -614,8 +611,8 @@ std::string DetectHostRoot(const std::string& candidate) {
   for (const char* marker :
        {"/run/containerd", "/run/containers", "/var/run/docker.sock",
         "/var/lib/kubelet", "/var/lib/containerd", "/var/lib/containers",
-        "/var/lib/docker", "/etc/containerd", "/etc/containers",
-        "/etc/docker", "/etc/crio"}) {
+        "/var/lib/docker", "/etc/containerd", "/etc/containers", "/etc/docker",
+        "/etc/crio"}) {
     // Markers as the node sees them (/host/var/run -> /run is the node's).
     if (stat(Under(root, marker).c_str(), &sb) == 0) return candidate;
   }

@@ -19,6 +19,9 @@ namespace sysstream {
 struct RuntimeConfig {
   std::string host_root = "/";
   std::string docker_host;  // DOCKER_HOST (unix://PATH); empty: default
+  // CONTAINERS_STORAGE_CONF: one more storage.conf, a path as sysstream
+  // sees it (like docker_host); used only when absolute.
+  std::string storage_conf;
 };
 
 struct Container {
@@ -31,9 +34,10 @@ struct Container {
 };
 
 // Finds one container by name, full id or id prefix (at least 4 hex
-// digits). NotFound if none; FailedPrecondition "ambiguous" if several;
-// Unavailable if DOCKER_HOST names a socket that does not answer; DataLoss
-// for malformed runtime state.
+// digits). NotFound if none; FailedPrecondition (kind kAmbiguousTarget) if
+// several; Unavailable (kRuntimeUnavailable) if DOCKER_HOST names a socket
+// that does not answer; DataLoss (kRuntimeState) for malformed runtime
+// state.
 absl::StatusOr<Container> FindContainer(absl::string_view query,
                                         const RuntimeConfig& config);
 

@@ -7,26 +7,16 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "cc/common/file_io.h"
+#include "cc/target/proc_stat.h"
 
 namespace sysstream {
 namespace {
-
-// Reads a small /proc file; false if it does not exist (process gone).
-bool ReadSmallFile(const std::string& path, std::string* out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
 
 // A zombie thread-group leader (its main thread called pthread_exit) still
 // runs on its other threads: the process is alive if any thread is.
@@ -61,27 +51,20 @@ absl::StatusOr<ProcStatus> ParseProcStatus(absl::string_view text) {
 }
 
 bool IsKernelThreadStat(absl::string_view stat) {
-  // "pid (comm) state ppid pgrp session tty_nr tpgid flags ...": comm may
-  // hold spaces and parentheses, so fields count from the last ')'.
-  const size_t paren = stat.rfind(')');
-  if (paren == absl::string_view::npos) return false;
-  std::vector<absl::string_view> fields =
-      absl::StrSplit(stat.substr(paren + 1), ' ', absl::SkipEmpty());
-  uint64_t flags = 0;
-  constexpr uint64_t kPfKthread = 0x00200000;  // PF_KTHREAD, linux/sched.h
-  return fields.size() > 6 && absl::SimpleAtoi(fields[6], &flags) &&
-         (flags & kPfKthread) != 0;
+  absl::StatusOr<ProcStat> st = ParseProcStat(stat);
+  return st.ok() && (st->flags & kPfKthread) != 0;
 }
 
 absl::StatusOr<std::vector<uint32_t>> ResolvePids(
     absl::Span<const int32_t> pids, const std::string& proc) {
   std::vector<uint32_t> out;
   for (int32_t pid : pids) {
-    std::string text;
-    if (!ReadSmallFile(absl::StrCat(proc, "/", pid, "/status"), &text)) {
+    absl::StatusOr<std::string> text =
+        ReadFile(absl::StrCat(proc, "/", pid, "/status"));
+    if (!text.ok()) {
       return absl::NotFoundError(absl::StrCat("no such process: ", pid));
     }
-    absl::StatusOr<ProcStatus> st = ParseProcStatus(text);
+    absl::StatusOr<ProcStatus> st = ParseProcStatus(*text);
     if (!st.ok()) {
       return absl::InternalError(absl::StrCat(
           "reading ", proc, "/", pid, "/status: ", st.status().message()));
@@ -91,9 +74,9 @@ absl::StatusOr<std::vector<uint32_t>> ResolvePids(
       return absl::NotFoundError(
           absl::StrCat("process ", pid, " has already exited"));
     }
-    std::string stat;
-    if (ReadSmallFile(absl::StrCat(proc, "/", pid, "/stat"), &stat) &&
-        IsKernelThreadStat(stat)) {
+    absl::StatusOr<ProcStat> stat =
+        ReadProcStat(static_cast<uint32_t>(pid), proc);
+    if (stat.ok() && (stat->flags & kPfKthread) != 0) {
       return absl::NotFoundError(absl::StrCat(
           "PID ", pid, " is a kernel thread: it makes no system calls"));
     }
@@ -106,11 +89,10 @@ absl::StatusOr<std::vector<uint32_t>> ResolvePids(
 }
 
 bool ProcessAlive(uint32_t pid) {
-  std::string text;
-  if (!ReadSmallFile(absl::StrCat("/proc/", pid, "/status"), &text)) {
-    return false;
-  }
-  absl::StatusOr<ProcStatus> st = ParseProcStatus(text);
+  absl::StatusOr<std::string> text =
+      ReadFile(absl::StrCat("/proc/", pid, "/status"));
+  if (!text.ok()) return false;
+  absl::StatusOr<ProcStatus> st = ParseProcStatus(*text);
   if (!st.ok()) return false;
   if (st->state != 'Z' && st->state != 'X') return true;
   return AnyThreadAlive("/proc", pid);
@@ -125,12 +107,10 @@ bool AnyThreadAlive(const std::string& proc, uint32_t pid) {
   bool alive = false;
   while (dirent* e = readdir(dir)) {
     if (e->d_name[0] == '.') continue;
-    std::string text;
-    if (!ReadSmallFile(absl::StrCat(task_dir, "/", e->d_name, "/status"),
-                       &text)) {
-      continue;
-    }
-    absl::StatusOr<ProcStatus> st = ParseProcStatus(text);
+    absl::StatusOr<std::string> text =
+        ReadFile(absl::StrCat(task_dir, "/", e->d_name, "/status"));
+    if (!text.ok()) continue;
+    absl::StatusOr<ProcStatus> st = ParseProcStatus(*text);
     if (st.ok() && st->state != 'Z' && st->state != 'X') {
       alive = true;
       break;

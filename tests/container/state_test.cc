@@ -154,9 +154,9 @@ TEST(PodmanStateTest, StoreFromContainersStorageConf) {
   PodmanContainer(root, "/t/graph", "/t/run", "web", "4321", "");
   EXPECT_EQ(FindContainer("web", root.Config()).status().code(),
             absl::StatusCode::kNotFound);
-  setenv("CONTAINERS_STORAGE_CONF", (conf.path() + "/storage.conf").c_str(), 1);
-  absl::StatusOr<Container> c = FindContainer("web", root.Config());
-  unsetenv("CONTAINERS_STORAGE_CONF");
+  RuntimeConfig config = root.Config();
+  config.storage_conf = conf.path() + "/storage.conf";  // the variable's value
+  absl::StatusOr<Container> c = FindContainer("web", config);
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->pid, 4321u);
 }

@@ -37,7 +37,7 @@ TEST(Event, GapMarkers) {
 TEST(Event, UnknownAndCompatSyscalls) {
   Event unknown = EventFromRecord((uint64_t{5} << 32) | 999);
   EXPECT_EQ(FormatText(unknown, Arch::kX86_64), "5 syscall_999(999)");
-  Event compat = EventFromRecord((uint64_t{5} << 32) | kCompatBit | 3);
+  Event compat = EventFromRecord((uint64_t{5} << 32) | SYSSTREAM_COMPAT_BIT | 3);
   EXPECT_TRUE(compat.compat);
   EXPECT_EQ(compat.nr, 3u);
   EXPECT_EQ(FormatText(compat, Arch::kX86_64), "5 ia32:read(3)");

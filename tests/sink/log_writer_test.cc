@@ -247,7 +247,7 @@ TEST_F(LogWriterTest, WritesExactBytes) {
   EXPECT_EQ((*w)->path(), path);
   Put(**w, 0x7cfc00000062ULL, "\t");
   Put(**w, 0, "\t");
-  Put(**w, MakeRecord(kGapPid, 12), "\t");
+  Put(**w, MakeRecord(SYSSTREAM_GAP_PID, 12), "\t");
   // Nothing reaches the file before a flush.
   EXPECT_EQ(ReadFile(path), "");
   EXPECT_EQ((*w)->records_written(), 0u);

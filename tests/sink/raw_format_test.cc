@@ -67,7 +67,7 @@ TEST(RawFormatTest, EmptyDelimiter) {
 }
 
 TEST(RawFormatTest, GapMarker) {
-  const uint64_t gap = MakeRecord(kGapPid, 12);
+  const uint64_t gap = MakeRecord(SYSSTREAM_GAP_PID, 12);
   EXPECT_EQ(gap, 0xffffffff0000000cULL);
   EXPECT_TRUE(IsGapMarker(gap));
   EXPECT_EQ(RecordPid(gap), 0xffffffffu);

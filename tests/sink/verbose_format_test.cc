@@ -63,17 +63,17 @@ TEST(VerboseFormatTest, LargestPidIsUnsigned) {
 }
 
 TEST(VerboseFormatTest, GapMarker) {
-  EXPECT_EQ(FormatVerbose(MakeRecord(kGapPid, 12)),
+  EXPECT_EQ(FormatVerbose(MakeRecord(SYSSTREAM_GAP_PID, 12)),
             "-- gap: 12 records lost --  ffffffff0000000c\n");
-  EXPECT_EQ(FormatVerbose(MakeRecord(kGapPid, 1)),
+  EXPECT_EQ(FormatVerbose(MakeRecord(SYSSTREAM_GAP_PID, 1)),
             "-- gap: 1 records lost --  ffffffff00000001\n");
-  EXPECT_EQ(FormatVerbose(MakeRecord(kGapPid, 0xffffffffU)),
+  EXPECT_EQ(FormatVerbose(MakeRecord(SYSSTREAM_GAP_PID, 0xffffffffU)),
             "-- gap: 4294967295 records lost --  ffffffffffffffff\n");
 }
 
 TEST(VerboseFormatTest, HexColumnMatchesRawFormat) {
   for (uint64_t r : {uint64_t{0}, uint64_t{0x62}, uint64_t{0x7cfc00000062},
-                     MakeRecord(kGapPid, 3), MakeRecord(123, 999)}) {
+                     MakeRecord(SYSSTREAM_GAP_PID, 3), MakeRecord(123, 999)}) {
     char buf[32];
     const size_t n = FormatRaw(r, "\n", buf);
     const std::string line = FormatVerbose(r);
