@@ -100,6 +100,13 @@ std::string FollowFailedLine(uint64_t failed) {
                       " children could not be followed: target table full");
 }
 
+std::string MalformedEntriesLine(uint64_t entries) {
+  return absl::StrCat(entries,
+                      " ring entries of an unknown size were not decoded "
+                      "(a sysstream bug: the BPF program and the reader "
+                      "disagree; please report it)");
+}
+
 std::string WriteFailedLine(const absl::Status& error, uint64_t written,
                             uint64_t dropped) {
   return absl::StrCat(error.message(), "; ", written, " records written, ",

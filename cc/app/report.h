@@ -55,6 +55,10 @@ std::string WaitStoppedLine(int signo);
 // Children the kernel's target table had no room for.
 std::string FollowFailedLine(uint64_t failed);
 
+// Ring entries of a size this build does not know: the kernel program and
+// the reader disagree (a bug), so the calls in them are not in the log.
+std::string MalformedEntriesLine(uint64_t entries);
+
 // A write error: how many records reached the log and how many did not.
 std::string WriteFailedLine(const absl::Status& error, uint64_t written,
                             uint64_t dropped);

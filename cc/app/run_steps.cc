@@ -101,11 +101,13 @@ int FinishRun(const StreamStats& stats, const LogWriter& log,
     }
   }
   if (end.follow_failed > 0) Say(FollowFailedLine(end.follow_failed));
+  if (stats.malformed > 0) Say(MalformedEntriesLine(stats.malformed));
   if (!stats.write_status.ok()) {
     Say(WriteFailedLine(stats.write_status, log.records_written(),
                         log.records_dropped()));
     return kWriteFailed;
   }
+  if (stats.malformed > 0) return kInternal;  // the log lacks their calls
   if (end.command != nullptr) {
     if (std::optional<int> code = end.command->TryWait(); code.has_value()) {
       return *code;

@@ -20,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "cc/common/shown.h"
 #include "cc/common/size.h"
 #include "cc/common/status_macros.h"
 #include "cc/common/std_stream.h"
@@ -121,24 +122,6 @@ const OptionSpec* FindShort(char name) {
     if (spec.short_name != '\0' && spec.short_name == name) return &spec;
   }
   return nullptr;
-}
-
-// User text as it appears inside an error message: control characters are
-// shown as \xNN so that every message stays on one line.
-std::string Shown(absl::string_view text) {
-  std::string out;
-  for (char c : text) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[u >> 4];
-      out += kHex[u & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 absl::Status Invalid(absl::string_view what, absl::string_view text,

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "cc/common/shown.h"
 
 namespace sysstream {
 
@@ -28,17 +29,8 @@ absl::StatusOr<uint64_t> ParseSize(absl::string_view text, uint64_t max) {
   } else if (lower == "g" || lower == "gib") {
     shift = 30;
   } else {
-    std::string shown;  // control characters as \xNN
-    for (char c : suffix) {
-      const unsigned char u = static_cast<unsigned char>(c);
-      if (u < 0x20 || u == 0x7f) {
-        absl::StrAppend(&shown, "\\x", absl::Hex(u, absl::kZeroPad2));
-      } else {
-        shown += c;
-      }
-    }
     return absl::InvalidArgumentError(
-        absl::StrCat("unknown suffix '", shown, "' (use K, M or G)"));
+        absl::StrCat("unknown suffix '", Shown(suffix), "' (use K, M or G)"));
   }
   uint64_t number = 0;
   // SimpleAtoi fails only on overflow here (the text is all digits).

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "cc/common/shown.h"
 #include "cc/sink/raw_format.h"
 
 namespace sysstream {
@@ -16,16 +17,11 @@ int HexValue(char c) {
   return -1;
 }
 
+// At most 32 bytes of a bad token, every byte outside printable ASCII as
+// \xNN: the log may hold anything.
 std::string Printable(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s.substr(0, 32)) {
-    if (c >= 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      absl::StrAppend(&out, "\\x", absl::Hex(c, absl::kZeroPad2));
-    }
-  }
-  return s.size() > 32 ? out + "..." : out;
+  const std::string shown = Shown(s.substr(0, 32), ShownBytes::kNonAscii);
+  return s.size() > 32 ? shown + "..." : shown;
 }
 
 }  // namespace

@@ -99,6 +99,9 @@ TEST(OtherLinesTest, Text) {
             "stopped by SIGTERM while waiting; no log written");
   EXPECT_EQ(FollowFailedLine(4),
             "4 children could not be followed: target table full");
+  EXPECT_EQ(MalformedEntriesLine(3),
+            "3 ring entries of an unknown size were not decoded (a sysstream "
+            "bug: the BPF program and the reader disagree; please report it)");
   EXPECT_EQ(WriteFailedLine(absl::ResourceExhaustedError("disk full"), 10, 2),
             "disk full; 10 records written, 2 not written");
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// cc/common: Fd, MakePipe, ReadFile, WriteAll and ParseSize on real files,
+// cc/common: Fd, MakePipe, ReadFile, WriteAll, ParseSize and Shown on real files,
 // pipes and /proc.
 #include <fcntl.h>
 #include <signal.h>
@@ -13,6 +13,7 @@
 #include "cc/common/error_kind.h"
 #include "cc/common/fd.h"
 #include "cc/common/file_io.h"
+#include "cc/common/shown.h"
 #include "cc/common/size.h"
 #include "gtest/gtest.h"
 #include "tests/common/tmpdir.h"
@@ -113,6 +114,16 @@ TEST(SizeTest, Suffixes) {
             "unknown suffix 'KB' (use K, M or G)");
   EXPECT_EQ(ParseSize("8\x01").status().message(),
             "unknown suffix '\\x01' (use K, M or G)");
+}
+
+TEST(ShownTest, EscapesWhatWouldBreakTheLine) {
+  EXPECT_EQ(Shown("plain text"), "plain text");
+  EXPECT_EQ(Shown("a\nb\tc\x7f"), "a\\x0ab\\x09c\\x7f");
+  EXPECT_EQ(Shown(std::string("nul\0", 4)), "nul\\x00");
+  // UTF-8 stays readable unless the caller asks for bytes.
+  EXPECT_EQ(Shown("caf\xc3\xa9"), "caf\xc3\xa9");
+  EXPECT_EQ(Shown("caf\xc3\xa9", ShownBytes::kNonAscii),
+            "caf\\xc3\\xa9");
 }
 
 TEST(SizeTest, Bounds) {

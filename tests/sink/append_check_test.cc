@@ -7,7 +7,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "cc/cli/options.h"
+#include "cc/sink/log_format.h"
 #include "cc/sink/bin_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -25,7 +25,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "cc/cli/options.h"
+#include "cc/sink/log_format.h"
 #include "cc/sink/raw_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

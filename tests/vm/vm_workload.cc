@@ -50,39 +50,28 @@
 #include <string>
 #include <vector>
 
+#include "bpf/sysstream.h"
+
 namespace {
 
-#if defined(__x86_64__)
-// x86_64 syscall numbers (the guest is x86_64).
-constexpr uint32_t kClose = 3;
-constexpr uint32_t kClone = 56;
-constexpr uint32_t kFork = 57;
-constexpr uint32_t kVfork = 58;
-constexpr uint32_t kExecve = 59;
-constexpr uint32_t kGetppid = 110;
-constexpr uint32_t kExitGroup = 231;
-constexpr uint32_t kOpenat = 257;
-constexpr uint32_t kClone3 = 435;
-#elif defined(__aarch64__)
-// arm64 (asm-generic) syscall numbers; arm64 has no fork or vfork: glibc's
-// fork() is clone. The unused kFork/kVfork keep the checks below unchanged.
-constexpr uint32_t kClose = 57;
-constexpr uint32_t kClone = 220;
-constexpr uint32_t kFork = kClone;
-constexpr uint32_t kVfork = kClone;
-constexpr uint32_t kExecve = 221;
-constexpr uint32_t kGetppid = 173;
-constexpr uint32_t kExitGroup = 94;
-constexpr uint32_t kOpenat = 56;
-constexpr uint32_t kClone3 = 435;
+// The guest's syscall numbers, from its own <sys/syscall.h> (x86_64 or
+// arm64). arm64 has no fork or vfork (glibc's fork() is clone): there they
+// stand for clone, so the checks below stay the same.
+constexpr uint32_t kClose = SYS_close;
+constexpr uint32_t kClone = SYS_clone;
+#ifdef SYS_fork
+constexpr uint32_t kFork = SYS_fork;
+constexpr uint32_t kVfork = SYS_vfork;
 #else
-#error "vm_workload: syscall numbers not known for this architecture"
+constexpr uint32_t kFork = SYS_clone;
+constexpr uint32_t kVfork = SYS_clone;
 #endif
-static_assert(kClose == SYS_close && kClone == SYS_clone &&
-                  kExecve == SYS_execve && kGetppid == SYS_getppid &&
-                  kExitGroup == SYS_exit_group && kOpenat == SYS_openat,
-              "syscall numbers do not match <sys/syscall.h>");
-constexpr uint32_t kGapPid = 0xffffffffu;
+constexpr uint32_t kExecve = SYS_execve;
+constexpr uint32_t kGetppid = SYS_getppid;
+constexpr uint32_t kExitGroup = SYS_exit_group;
+constexpr uint32_t kOpenat = SYS_openat;
+constexpr uint32_t kClone3 = SYS_clone3;
+constexpr uint32_t kGapPid = SYSSTREAM_GAP_PID;
 
 // ---------------------------------------------------------------- workload
 
@@ -796,14 +785,24 @@ Result ScenarioPod(const std::string& sysstream, bool private_cgroupns) {
     return Fail("did not wait for the pod", t);
   }
   if (private_cgroupns) {
+    // Spawn gave it a cgroup and a cgroup namespace of its own (or exited
+    // 125); before resolving anything it must have joined the host's.
     struct stat mine, its;
     const std::string ns = "/proc/" + std::to_string(t.pid) + "/ns/cgroup";
-    if (stat("/proc/self/ns/cgroup", &mine) != 0 || stat(ns.c_str(), &its) != 0 ||
-        mine.st_ino == its.st_ino) {
+    const std::string own =
+        ReadFile("/proc/" + std::to_string(t.pid) + "/cgroup");
+    const char* problem = nullptr;
+    if (own.find("/sysstream-container") == std::string::npos) {
+      problem = "sysstream is not in the container's own cgroup";
+    } else if (stat("/proc/self/ns/cgroup", &mine) != 0 ||
+               stat(ns.c_str(), &its) != 0 || mine.st_ino != its.st_ino) {
+      problem = "sysstream did not join the host's cgroup namespace";
+    }
+    if (problem != nullptr) {
       cleanup();
       kill(t.pid, SIGKILL);
       Finish(t, Now() + 10);
-      return Fail("sysstream is not in a private cgroup namespace", t);
+      return Fail(problem, t);
     }
   }
   SleepMs(1500);  // at least one more look while nothing is there
