@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Kernel side of sysstream: one record per syscall entry of the target
- * processes into a single ring buffer (global order), with in-band gap
- * markers when the ring is full, and fork/exit tracking of targets.
+ * processes into the ring buffer of the CPU's group (no lock shared by
+ * every CPU), each stamped with CLOCK_BOOTTIME so that user space can merge
+ * the rings into one order; in-band gap counts when a ring is full, and
+ * fork/exit tracking of targets.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -22,6 +24,7 @@ const volatile bool pidns_translate = false;   /* report pids of this pidns */
 const volatile __u64 pidns_dev = 0;
 const volatile __u64 pidns_ino = 0;
 const volatile __u32 wakeup_batch = 1024;      /* records per forced wakeup */
+const volatile __u32 ring_cpus = 1;            /* CPUs sharing one ring */
 /* cgroup v2 targets: every process in a target cgroup or below it. */
 const volatile bool targ_cgroups = false;
 const volatile __u32 cgroup_levels[SYSSTREAM_MAX_CGROUP_LEVELS] = {};
@@ -63,10 +66,20 @@ __u64 lost_returns = 0;
 __u64 late_cgroups[SYSSTREAM_MAX_LATE_CGROUPS] = {};
 __u32 n_late_cgroups = 0;
 
-struct {
+/* One ring per group of ring_cpus CPUs: CPU c writes into ring c /
+ * ring_cpus. User space creates the rings (all of one size, the template's)
+ * and puts them in this array before attaching. */
+struct ring_template {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20); /* resized by user space before load */
-} events SEC(".maps");
+	__uint(max_entries, 8 << 20);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1); /* the number of rings, set by user space */
+	__type(key, __u32);
+	__array(values, struct ring_template);
+} rings SEC(".maps");
 
 /* Host tgid -> pid to report (0: not known yet, learn on first syscall). */
 struct {
@@ -192,14 +205,12 @@ static __always_inline void count_lost_kind(struct cpu_state *st, __u16 kind)
 		__sync_fetch_and_add(&lost_returns, 1);
 }
 
-/* The gap marker for this CPU's unreported losses (at most what one marker
- * carries); *n receives that count. */
-static __always_inline __u64 gap_marker(struct cpu_state *st, __u64 *n)
+/* This CPU's unreported losses, as many as one entry's gap field carries. */
+static __always_inline __u32 gap_count(struct cpu_state *st)
 {
-	*n = st->lost;
-	if (*n > SYSSTREAM_GAP_MAX)
-		*n = SYSSTREAM_GAP_MAX;
-	return ((__u64)SYSSTREAM_GAP_PID << 32) | *n;
+	__u64 n = st->lost;
+
+	return n > SYSSTREAM_GAP_MAX ? SYSSTREAM_GAP_MAX : (__u32)n;
 }
 
 static __always_inline void gap_reported(struct cpu_state *st, __u64 n)
@@ -219,39 +230,27 @@ static __always_inline __u64 wakeup_flags(struct cpu_state *st)
 	return BPF_RB_NO_WAKEUP;
 }
 
-/*
- * Reserves the ring entry for a `size`-byte record or event. After losses
- * the entry starts with the gap marker that reports them (see sysstream.h):
- * *n is then its count, else 0. Returns where the record or event goes; NULL
- * if the ring is full, and the entry is counted lost as `kind`. *entry is
- * what submit_entry takes.
- */
+/* Reserves a `size`-byte entry in the ring of this CPU's group; NULL if it
+ * is full, and the entry is counted lost as `kind`. */
 static __always_inline void *reserve_entry(struct cpu_state *st, __u64 size,
-					   __u16 kind, void **entry, __u64 *n)
+					   __u16 kind)
 {
-	__u64 *marker;
+	__u32 idx = bpf_get_smp_processor_id();
+	void *ring, *entry;
 
-	*n = 0;
-	if (!st->lost) {
-		*entry = bpf_ringbuf_reserve(&events, size, 0);
-		if (!*entry)
-			count_lost_kind(st, kind);
-		return *entry;
-	}
-	marker = bpf_ringbuf_reserve(&events, sizeof(*marker) + size, 0);
-	*entry = marker;
-	if (!marker) {
+	if (ring_cpus > 1)
+		idx /= ring_cpus;
+	ring = bpf_map_lookup_elem(&rings, &idx);
+	entry = ring ? bpf_ringbuf_reserve(ring, size, 0) : NULL;
+	if (!entry)
 		count_lost_kind(st, kind);
-		return NULL;
-	}
-	*marker = gap_marker(st, n);
-	return marker + 1;
+	return entry;
 }
 
-/* Submits an entry of reserve_entry; the losses its marker reports (n) are
- * then no longer pending. */
+/* Submits an entry of reserve_entry whose gap field reports `n` losses:
+ * they are then no longer pending. */
 static __always_inline void submit_entry(struct cpu_state *st, void *entry,
-					 __u64 n)
+					 __u32 n)
 {
 	bpf_ringbuf_submit(entry, wakeup_flags(st));
 	if (n)
@@ -261,14 +260,19 @@ static __always_inline void submit_entry(struct cpu_state *st, void *entry,
 /* Returns whether the record is in the ring (else it is counted lost). */
 static __always_inline bool emit(struct cpu_state *st, __u64 value)
 {
-	__u64 *rec, n;
-	void *entry;
+	struct sysstream_ring_record *r;
+	__u32 n;
 
-	rec = reserve_entry(st, sizeof(*rec), SYSSTREAM_EV_ENTER, &entry, &n);
-	if (!rec)
+	r = reserve_entry(st, sizeof(*r), SYSSTREAM_EV_ENTER);
+	if (!r)
 		return false;
-	*rec = value;
-	submit_entry(st, entry, n);
+	n = gap_count(st);
+	r->kind = SYSSTREAM_RING_RECORD;
+	r->size = sizeof(*r);
+	r->gap = n;
+	r->ts_ns = bpf_ktime_get_boot_ns();
+	r->record = value;
+	submit_entry(st, r, n);
 	return true;
 }
 
@@ -297,15 +301,17 @@ static __always_inline void fill_event(struct sysstream_event *ev, __u64 value,
 static __always_inline bool emit_event(struct cpu_state *st, __u64 value,
 				       __u16 kind, __s64 ret)
 {
-	struct sysstream_event *ev;
-	void *entry;
-	__u64 n;
+	struct sysstream_ring_event *e;
+	__u32 n;
 
-	ev = reserve_entry(st, sizeof(*ev), kind, &entry, &n);
-	if (!ev)
+	e = reserve_entry(st, sizeof(*e), kind);
+	if (!e)
 		return false;
-	fill_event(ev, value, kind, ret);
-	submit_entry(st, entry, n);
+	n = gap_count(st);
+	fill_event(&e->event, value, kind, ret);
+	e->gap = n;
+	e->reserved = 0;
+	submit_entry(st, e, n);
 	return true;
 }
 

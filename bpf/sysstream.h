@@ -3,16 +3,20 @@
  * The one contract between the kernel program and user space. Both sides
  * include this file; nothing else redeclares it.
  *
- * The ring buffer carries 8-byte records, one per syscall entry, in the
- * global order in which they were reserved:
+ * Records (what the raw log holds, 8 bytes each):
  *
  *     record = (pid << 32) | syscall_nr
  *
  * A record whose pid field is SYSSTREAM_GAP_PID is an in-band gap marker:
- * its low 32 bits count the syscall entries this CPU could not reserve (ring
+ * its low 32 bits count the syscall entries a CPU could not reserve (ring
  * full) since its previous marker. Entries recorded + marker counts =
  * syscalls seen, with or without --ret: a lost return event is counted
  * apart (the program's lost_returns total), never in a marker.
+ *
+ * The kernel writes them into one BPF ring buffer per CPU group (the
+ * `rings` array of maps; see struct sysstream_ring_record and
+ * sysstream_ring_event below), each entry stamped with CLOCK_BOOTTIME, and
+ * user space merges the rings back into one order by that stamp.
  */
 #ifndef SYSSTREAM_BPF_SYSSTREAM_H_
 #define SYSSTREAM_BPF_SYSSTREAM_H_
@@ -26,8 +30,9 @@
 
 /*
  * Rich events (--timestamps, --tid, --comm, --ret): with any of them the
- * ring carries these 48-byte entries instead of bare records; gap markers
- * stay 8-byte records. Kinds are appended, never renumbered.
+ * rings carry these 48-byte events (in a struct sysstream_ring_event)
+ * instead of bare records; they are also the records of bin logs. Kinds are
+ * appended, never renumbered.
  */
 enum sysstream_event_kind {
 	SYSSTREAM_EV_ENTER = 1, /* syscall entry */
@@ -51,19 +56,29 @@ struct sysstream_event {
 };
 
 /*
- * After losses, a CPU's next entry carries the gap marker and the record
- * (or event) together, so that a marker never takes the last free slot:
- * ring entries are 8 (record), 16 (gap + record), 48 (event) or 56 (gap +
- * event) bytes long.
+ * Ring entries. Each starts with the same 16 bits of kind, 16 bits of size
+ * and, at byte 8, the CLOCK_BOOTTIME stamp the merge orders by. After
+ * losses, a CPU's next entry carries the count in `gap` (the marker comes
+ * with the entry, so it never takes the last free slot): it lands in the
+ * merged stream just before that entry.
  */
-struct sysstream_gap_record {
-	__u64 gap;
-	__u64 record;
+enum sysstream_ring_kind {
+	/* 1-4: a struct sysstream_ring_event, kind as its event's */
+	SYSSTREAM_RING_RECORD = 16, /* a struct sysstream_ring_record */
 };
 
-struct sysstream_gap_event {
-	__u64 gap;
-	struct sysstream_event event;
+struct sysstream_ring_record {
+	__u16 kind;    /* SYSSTREAM_RING_RECORD */
+	__u16 size;    /* sizeof(struct sysstream_ring_record) */
+	__u32 gap;     /* calls this CPU lost just before this one */
+	__u64 ts_ns;   /* CLOCK_BOOTTIME nanoseconds */
+	__u64 record;  /* (pid << 32) | nr */
+};
+
+struct sysstream_ring_event {
+	struct sysstream_event event; /* kind: ENTER, EXIT or THREAD_EXIT */
+	__u32 gap;                    /* as in sysstream_ring_record */
+	__u32 reserved;               /* zero */
 };
 
 /*
@@ -106,6 +121,9 @@ struct sysstream_gap_event {
  * kept in a global array, not a map (see late_cgroups). */
 #define SYSSTREAM_MAX_LATE_CGROUPS 16
 
+/* Upper bound on rings (CPU groups): the rings array of maps. */
+#define SYSSTREAM_MAX_RINGS 4096
+
 /* Upper bound on tracked processes (initial targets plus followed children). */
 #define SYSSTREAM_MAX_TARGETS 65536
 
@@ -114,13 +132,13 @@ typedef __u64 sysstream_record;
 #ifdef __cplusplus
 static_assert(sizeof(sysstream_record) == 8, "wire record is 8 bytes");
 static_assert(sizeof(struct sysstream_event) == 48, "event layout");
-static_assert(sizeof(struct sysstream_gap_record) == 16, "gap+record");
-static_assert(sizeof(struct sysstream_gap_event) == 56, "gap+event");
+static_assert(sizeof(struct sysstream_ring_record) == 24, "ring record");
+static_assert(sizeof(struct sysstream_ring_event) == 56, "ring event");
 #else
 _Static_assert(sizeof(sysstream_record) == 8, "wire record is 8 bytes");
 _Static_assert(sizeof(struct sysstream_event) == 48, "event layout");
-_Static_assert(sizeof(struct sysstream_gap_record) == 16, "gap+record");
-_Static_assert(sizeof(struct sysstream_gap_event) == 56, "gap+event");
+_Static_assert(sizeof(struct sysstream_ring_record) == 24, "ring record");
+_Static_assert(sizeof(struct sysstream_ring_event) == 56, "ring event");
 #endif
 
 #endif /* SYSSTREAM_BPF_SYSSTREAM_H_ */

@@ -134,9 +134,9 @@ int Run(Options opts) {
   if (absl::Status s = DropAllCapabilities(); !s.ok())
     return Fail(kInternal, s);
   const std::string log_name = LogName(opts.log_path);
-  Say(TracingLine(
-      {trace_all, pids.size(), targets->cgroups.size(), opts.follow},
-      log_name));
+  Say(TracingLine({trace_all, pids.size(), targets->cgroups.size(),
+                   opts.follow, opts.verbose ? RingLayoutText(probe.layout()) : ""},
+                  log_name));
   absl::Status ready =
       PrepareLog(writer, opts.rotate_bytes, opts.rotate_keep,
                  opts.format == LogFormat::kBin ? bin_header : "");

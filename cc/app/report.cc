@@ -49,7 +49,8 @@ std::string TracingLine(const TraceScope& scope, absl::string_view log_name) {
   if (scope.follow && !scope.trace_all) {
     children = one ? " and its children" : " and their children";
   }
-  return absl::StrCat("tracing ", what, children, " into ", log_name);
+  return absl::StrCat("tracing ", what, children, " into ", log_name,
+                      scope.rings.empty() ? "" : " through ", scope.rings);
 }
 
 std::string StopReason(const StreamStats& stats, bool with_command) {
@@ -98,6 +99,12 @@ std::string WaitStoppedLine(int signo) {
 std::string FollowFailedLine(uint64_t failed) {
   return absl::StrCat(failed,
                       " children could not be followed: target table full");
+}
+
+std::string LateEntriesLine(uint64_t entries) {
+  return absl::StrCat(entries, entries == 1 ? " entry" : " entries",
+                      " reached the merge of the rings after later ones had "
+                      "been written: written at once, out of order");
 }
 
 std::string MalformedEntriesLine(uint64_t entries) {

@@ -37,6 +37,7 @@ struct TraceScope {
   size_t processes = 0;
   size_t cgroups = 0;
   bool follow = false;
+  std::string rings;  // -v: the ring layout (RingLayoutText), else empty
 };
 std::string TracingLine(const TraceScope& scope, absl::string_view log_name);
 
@@ -54,6 +55,10 @@ std::string WaitStoppedLine(int signo);
 
 // Children the kernel's target table had no room for.
 std::string FollowFailedLine(uint64_t failed);
+
+// Entries the merge of the rings received after it had written later
+// ones (in flight on their CPU longer than the merge waits).
+std::string LateEntriesLine(uint64_t entries);
 
 // Ring entries of a size this build does not know: the kernel program and
 // the reader disagree (a bug), so the calls in them are not in the log.

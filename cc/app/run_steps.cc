@@ -101,6 +101,7 @@ int FinishRun(const StreamStats& stats, const LogWriter& log,
     }
   }
   if (end.follow_failed > 0) Say(FollowFailedLine(end.follow_failed));
+  if (stats.late > 0) Say(LateEntriesLine(stats.late));
   if (stats.malformed > 0) Say(MalformedEntriesLine(stats.malformed));
   if (!stats.write_status.ok()) {
     Say(WriteFailedLine(stats.write_status, log.records_written(),

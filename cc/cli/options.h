@@ -31,8 +31,9 @@ struct Options {
   // --delimiter, with the escapes \t \n \0 \\ already decoded.
   std::string delimiter = "\t";
   ExistingLog existing = ExistingLog::kAsk;  // --force / --append
-  // --ring-size: power of two in [kMinRingBytes, kMaxRingBytes].
-  uint64_t ring_bytes = 8u << 20;
+  // --ring-size: each ring's size (there is one per CPU), a power of two in
+  // [kMinRingBytes, kMaxRingBytes]; 0: chosen by the number of rings.
+  uint64_t ring_bytes = 0;
   // --btf: kernel BTF file for kernels without /sys/kernel/btf/vmlinux.
   std::string btf_path;
   // Positional PID_LIST, deduplicated, in first-seen order.

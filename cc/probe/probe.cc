@@ -184,16 +184,18 @@ bool KernelBefore(int major, int minor) {
   return ma < major || (ma == major && mi < minor);
 }
 
-// Records per forced wakeup: by the time the ring is about 1/32 full on all
-// CPUs, early enough that a busy machine still gives the consumer time to
-// drain. Each entry is an 8-byte header plus the record or event.
-uint32_t WakeupBatch(const ProbeOptions& options, int ncpus) {
+// Entries per forced wakeup, per CPU: by the time a ring is about 1/32
+// full with every CPU of its group writing, early enough that a busy
+// machine still gives the consumer time to drain. Each entry is the ring's
+// 8-byte header plus a ring record or event.
+uint32_t WakeupBatch(const ProbeOptions& options, const RingLayout& layout) {
   if (options.wakeup_batch != 0) return options.wakeup_batch;
   const bool rich = options.rich_events || options.with_ret;
   const uint64_t slots =
-      options.ring_bytes /
-      (8 + (rich ? sizeof(sysstream_event) : sizeof(uint64_t)));
-  const uint32_t batch = static_cast<uint32_t>(slots / 32 / ncpus);
+      layout.bytes / (8 + (rich ? sizeof(sysstream_ring_event)
+                                : sizeof(sysstream_ring_record)));
+  const uint32_t batch =
+      static_cast<uint32_t>(slots / 32 / layout.cpus_per_ring);
   return batch == 0 ? 1 : batch;
 }
 
@@ -253,8 +255,25 @@ absl::Status SetExecNumbers(sysstream_bpf* skel) {
   return absl::OkStatus();
 }
 
+// One ring per cpus_per_ring possible CPUs (an offline CPU may come
+// online), each options.ring_bytes long or DefaultRingBytes.
+absl::StatusOr<RingLayout> LayoutRings(const ProbeOptions& options,
+                                       int ncpus) {
+  RingLayout layout;
+  layout.cpus_per_ring = options.ring_cpus == 0 ? 1 : options.ring_cpus;
+  layout.rings = (static_cast<uint32_t>(ncpus) + layout.cpus_per_ring - 1) /
+                 layout.cpus_per_ring;
+  if (layout.rings > SYSSTREAM_MAX_RINGS) {
+    return KernelLimit(absl::InvalidArgumentError(absl::StrCat(
+        ncpus, " CPUs need more than ", SYSSTREAM_MAX_RINGS, " rings")));
+  }
+  layout.bytes = options.ring_bytes != 0 ? options.ring_bytes
+                                         : DefaultRingBytes(layout.rings);
+  return layout;
+}
+
 // The tunables, between open and load.
-absl::Status SetRodata(const ProbeOptions& options, int ncpus,
+absl::Status SetRodata(const ProbeOptions& options, const RingLayout& layout,
                        sysstream_bpf* skel) {
   skel->rodata->targ_all = options.trace_all;
   skel->rodata->targ_follow = options.follow;
@@ -263,7 +282,8 @@ absl::Status SetRodata(const ProbeOptions& options, int ncpus,
   skel->rodata->pidns_translate = options.pidns_translate;
   skel->rodata->pidns_dev = options.pidns_dev;
   skel->rodata->pidns_ino = options.pidns_ino;
-  skel->rodata->wakeup_batch = WakeupBatch(options, ncpus);
+  skel->rodata->wakeup_batch = WakeupBatch(options, layout);
+  skel->rodata->ring_cpus = layout.cpus_per_ring;
   skel->rodata->rich_events = options.rich_events || options.with_ret;
   skel->rodata->with_ret = options.with_ret;
   RETURN_IF_ERROR(SetCgroupFilter(options, skel));
@@ -286,11 +306,15 @@ uint32_t ThreadLinesShift() {
   return shift;
 }
 
-absl::Status SizeMaps(const ProbeOptions& options, sysstream_bpf* skel) {
-  if (int err = bpf_map__set_max_entries(
-          skel->maps.events, static_cast<uint32_t>(options.ring_bytes));
-      err) {
-    return ErrnoStatus(-err, "set ring buffer size");
+// `first_ring` is the template the kernel checks each ring against when it
+// is put in the rings array (all are alike).
+absl::Status SizeMaps(const RingLayout& layout, int first_ring,
+                      sysstream_bpf* skel) {
+  if (int err = bpf_map__set_max_entries(skel->maps.rings, layout.rings); err) {
+    return ErrnoStatus(-err, "set the number of rings");
+  }
+  if (int err = bpf_map__set_inner_map_fd(skel->maps.rings, first_ring); err) {
+    return ErrnoStatus(-err, "set the rings' template");
   }
   const uint32_t shift = ThreadLinesShift();
   skel->rodata->thread_lines_shift = shift;
@@ -355,36 +379,61 @@ absl::Status FillCgroups(const ProbeOptions& options, sysstream_bpf* skel) {
 
 }  // namespace
 
-// Ring entries: a record (8 bytes), gap marker + record (16), an event
-// (48) or gap marker + event (56); see bpf/sysstream.h.
-int OnRingRecord(void* ctx, void* data, size_t size) {
-  Probe* probe = static_cast<Probe*>(ctx);
-  RecordSink* sink = probe->sink_;
-  const char* p = static_cast<const char*>(data);
-  if (size == sizeof(sysstream_gap_record) ||
-      size == sizeof(sysstream_gap_event)) {
-    uint64_t gap;
-    std::memcpy(&gap, p, sizeof(gap));
-    sink->OnRecord(gap);
-    p += sizeof(gap);
-    size -= sizeof(gap);
-  }
-  if (size == sizeof(sysstream_event)) {
-    sysstream_event event;
-    std::memcpy(&event, p, sizeof(event));
-    sink->OnEvent(event);
-  } else if (size == sizeof(sysstream_record)) {
-    sysstream_record record;
-    std::memcpy(&record, p, sizeof(record));
-    sink->OnRecord(record);
+// Ring entries (bpf/sysstream.h): a ring record (24 bytes) or a ring event
+// (56), told apart by kind and checked against their size.
+int OnRingEntry(void* ctx, void* data, size_t size) {
+  const Probe::RingContext* ring = static_cast<Probe::RingContext*>(ctx);
+  Probe* probe = ring->probe;
+  uint16_t kind = 0;
+  if (size >= sizeof(kind)) std::memcpy(&kind, data, sizeof(kind));
+  RingEntry entry;
+  if (kind == SYSSTREAM_RING_RECORD && size == sizeof(sysstream_ring_record)) {
+    sysstream_ring_record r;
+    std::memcpy(&r, data, sizeof(r));
+    entry.ts_ns = r.ts_ns;
+    entry.gap = r.gap;
+    entry.record = r.record;
+  } else if (kind >= SYSSTREAM_EV_ENTER && kind <= SYSSTREAM_EV_THREAD_EXIT &&
+             size == sizeof(sysstream_ring_event)) {
+    sysstream_ring_event e;
+    std::memcpy(&e, data, sizeof(e));
+    entry.ts_ns = e.event.ts_ns;
+    entry.gap = e.gap;
+    entry.is_event = true;
+    entry.event = e.event;
   } else {
     ++probe->malformed_;  // a kernel program of another build: an error
+    return 0;
   }
+  probe->sink_->OnEntry(ring->ring, entry);
   return 0;
 }
 
+uint64_t DefaultRingBytes(uint32_t rings) {
+  constexpr uint64_t kMost = 8u << 20, kLeast = 1u << 20, kBudget = 64u << 20;
+  uint64_t bytes = kMost;
+  while (bytes > kLeast && bytes * rings > kBudget) bytes /= 2;
+  return bytes;
+}
+
+std::string RingLayoutText(const RingLayout& layout) {
+  auto size = [](uint64_t bytes) {
+    return bytes >= (1u << 20) && bytes % (1u << 20) == 0
+               ? absl::StrCat(bytes >> 20, " MiB")
+               : absl::StrCat(bytes >> 10, " KiB");
+  };
+  return absl::StrCat(layout.rings, layout.rings == 1 ? " ring (" : " rings (",
+                      layout.cpus_per_ring == 1
+                          ? std::string("1 per CPU")
+                          : absl::StrCat("1 per ", layout.cpus_per_ring,
+                                         " CPUs"),
+                      ") of ", size(layout.bytes), ", ",
+                      size(layout.bytes * layout.rings), " in all");
+}
+
 // Reads top to bottom as libbpf-bootstrap's loaders do: check, open, set
-// rodata and map sizes, load, fill maps (Attach() attaches).
+// rodata and map sizes, load, create the rings, fill maps (Attach()
+// attaches).
 absl::StatusOr<std::unique_ptr<Probe>> Probe::Create(
     const ProbeOptions& options) {
   libbpf_set_print(LibbpfPrint);
@@ -395,6 +444,7 @@ absl::StatusOr<std::unique_ptr<Probe>> Probe::Create(
   if (probe->ncpus_ <= 0) {
     return absl::InternalError("cannot count possible CPUs");
   }
+  ASSIGN_OR_RETURN(probe->layout_, LayoutRings(options, probe->ncpus_));
   LIBBPF_OPTS(bpf_object_open_opts, open_opts);
   if (!options.btf_path.empty()) {
     open_opts.btf_custom_path = options.btf_path.c_str();
@@ -402,16 +452,52 @@ absl::StatusOr<std::unique_ptr<Probe>> Probe::Create(
   probe->skel_ = sysstream_bpf__open_opts(&open_opts);
   if (probe->skel_ == nullptr) return ErrnoStatus(errno, "open BPF object");
   sysstream_bpf* skel = probe->skel_;
-  RETURN_IF_ERROR(SetRodata(options, probe->ncpus_, skel));
-  RETURN_IF_ERROR(SizeMaps(options, skel));
+  RETURN_IF_ERROR(SetRodata(options, probe->layout_, skel));
+  RETURN_IF_ERROR(probe->CreateRings());
+  RETURN_IF_ERROR(SizeMaps(probe->layout_, probe->ring_fds_[0].get(), skel));
   SelectPrograms(options, skel);
   RETURN_IF_ERROR(Load(skel));
+  RETURN_IF_ERROR(probe->FillRings());
   RETURN_IF_ERROR(FillCgroups(options, skel));
   return probe;
 }
 
+// One ring buffer per CPU group (before load: the first is the rings
+// array's template).
+absl::Status Probe::CreateRings() {
+  for (uint32_t i = 0; i < layout_.rings; ++i) {
+    Fd ring(bpf_map_create(BPF_MAP_TYPE_RINGBUF, "sysstream_ring", 0, 0,
+                           static_cast<uint32_t>(layout_.bytes), nullptr));
+    if (!ring.valid()) {
+      const int err = errno;
+      if (err == ENOMEM) {
+        return KernelLimit(absl::ResourceExhaustedError(absl::StrCat(
+            "create ring ", i + 1, " of ", RingLayoutText(layout_),
+            ": out of memory (a smaller --ring-size needs less)")));
+      }
+      return ErrnoStatus(err, absl::StrCat("create ring ", i + 1, " of ",
+                                           layout_.rings));
+    }
+    ring_fds_.push_back(std::move(ring));
+  }
+  return absl::OkStatus();
+}
+
+// After load, the rings into the array: CPU c writes into ring c /
+// cpus_per_ring.
+absl::Status Probe::FillRings() {
+  const int outer = bpf_map__fd(skel_->maps.rings);
+  for (uint32_t i = 0; i < layout_.rings; ++i) {
+    const int fd = ring_fds_[i].get();
+    if (bpf_map_update_elem(outer, &i, &fd, BPF_ANY) != 0) {
+      return ErrnoStatus(errno, "put a ring in the rings array");
+    }
+  }
+  return absl::OkStatus();
+}
+
 Probe::~Probe() {
-  if (ring_ != nullptr) ring_buffer__free(ring_);
+  if (reader_ != nullptr) ring_buffer__free(reader_);
   if (skel_ != nullptr) sysstream_bpf__destroy(skel_);
 }
 
@@ -465,9 +551,21 @@ absl::Status Probe::AddTargets(absl::Span<const uint32_t> pids,
 }
 
 absl::Status Probe::Attach() {
-  ring_ = ring_buffer__new(bpf_map__fd(skel_->maps.events), OnRingRecord, this,
-                           nullptr);
-  if (ring_ == nullptr) return ErrnoStatus(errno, "create ring buffer reader");
+  ring_contexts_.clear();
+  for (uint32_t i = 0; i < layout_.rings; ++i) {
+    ring_contexts_.push_back({this, i});
+  }
+  for (uint32_t i = 0; i < layout_.rings; ++i) {
+    const int fd = ring_fds_[i].get();
+    int err = 0;
+    if (i == 0) {
+      reader_ = ring_buffer__new(fd, OnRingEntry, &ring_contexts_[0], nullptr);
+      if (reader_ == nullptr) err = -errno;
+    } else {
+      err = ring_buffer__add(reader_, fd, OnRingEntry, &ring_contexts_[i]);
+    }
+    if (err) return ErrnoStatus(-err, "map a ring buffer");
+  }
   // sys_exit (with --ret) and the sched hooks first, entries last: every
   // entry recorded then has its return recorded too.
   if (int err = sysstream_bpf__attach(skel_); err) {
@@ -499,13 +597,13 @@ void Probe::Detach() {
   if (skel_ != nullptr) sysstream_bpf__detach(skel_);
 }
 
-int Probe::ready_fd() const { return ring_buffer__epoll_fd(ring_); }
+int Probe::ready_fd() const { return ring_buffer__epoll_fd(reader_); }
 
-absl::StatusOr<uint64_t> Probe::Drain(RecordSink* sink) {
+absl::StatusOr<uint64_t> Probe::Drain(EntrySink* sink) {
   sink_ = sink;
   uint64_t total = 0;
   for (;;) {
-    int n = ring_buffer__consume(ring_);
+    int n = ring_buffer__consume(reader_);
     if (n < 0) return ErrnoStatus(-n, "read ring buffer");
     total += static_cast<uint64_t>(n);
     if (n < INT32_MAX) return total;

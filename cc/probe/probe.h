@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The only user of the BPF skeleton: open, set rodata, load, fill the target
-// maps, attach; and read the ring buffer. Owns every kernel resource (RAII).
+// The only user of the BPF skeleton: open, set rodata, load, create the
+// rings (one per CPU group), fill the target maps, attach; and read the
+// rings. Owns every kernel resource (RAII).
 #ifndef SYSSTREAM_CC_PROBE_PROBE_H_
 #define SYSSTREAM_CC_PROBE_PROBE_H_
 
@@ -13,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "bpf/sysstream.h"
+#include "cc/common/fd.h"
 #include "cc/stream/ring_source.h"
 
 struct sysstream_bpf;
@@ -36,7 +38,9 @@ struct ProbeOptions {
   bool pidns_translate = false;
   uint64_t pidns_dev = 0;
   uint64_t pidns_ino = 0;
-  uint64_t ring_bytes = 8u << 20;    // power of two, >= page size
+  // Each ring's size: a power of two, >= page size; 0: DefaultRingBytes.
+  uint64_t ring_bytes = 0;
+  uint32_t ring_cpus = 1;            // CPUs sharing one ring
   uint32_t wakeup_batch = 0;         // 0: derived from ring_bytes
   std::string btf_path;              // custom kernel BTF, empty: the kernel's
   std::vector<ProbeCgroup> cgroups;  // in-kernel cgroup filter (v2)
@@ -45,6 +49,22 @@ struct ProbeOptions {
   bool rich_events = false;  // 48-byte events: time, tid, comm
   bool with_ret = false;     // also an event at each return (implies rich)
 };
+
+// How the rings are laid out: one per group of `cpus_per_ring` of the
+// machine's possible CPUs, each `bytes` long.
+struct RingLayout {
+  uint32_t rings = 0;
+  uint32_t cpus_per_ring = 1;
+  uint64_t bytes = 0;  // each
+};
+
+// The size of each of `rings` rings when --ring-size is not given: 8 MiB,
+// less once there are more than 8 rings (a 64 MiB budget), never below
+// 1 MiB; a power of two.
+uint64_t DefaultRingBytes(uint32_t rings);
+
+// "2 rings (1 per CPU) of 8 MiB, 16 MiB in all".
+std::string RingLayoutText(const RingLayout& layout);
 
 // Errors carry an ErrorKind (cc/common/error_kind.h): kNoPrivilege
 // (PermissionDenied), kKernelUnsupported (FailedPrecondition), kKernelLimit
@@ -80,23 +100,37 @@ class Probe : public RingSource {
   // summed over CPUs. returns_lost: --ret return events the ring could not
   // take (not calls: those are in the gap markers).
   int ready_fd() const override;
-  absl::StatusOr<uint64_t> Drain(RecordSink* sink) override;
+  absl::StatusOr<uint64_t> Drain(EntrySink* sink) override;
   void Detach() override;
   int64_t live_targets() const override;
   uint64_t TakeUnreportedLost() override;
   uint64_t returns_lost() const override;
   uint64_t malformed_entries() const override { return malformed_; }
 
+  uint32_t rings() const override { return layout_.rings; }
+
   uint64_t follow_failed() const;
+  const RingLayout& layout() const { return layout_; }
 
  private:
+  // What libbpf's callback gets for each ring.
+  struct RingContext {
+    Probe* probe;
+    uint32_t ring;
+  };
+
   Probe() = default;
+  absl::Status CreateRings();
+  absl::Status FillRings();
   sysstream_bpf* skel_ = nullptr;
-  ring_buffer* ring_ = nullptr;
-  RecordSink* sink_ = nullptr;  // set during Drain()
-  uint64_t malformed_ = 0;      // ring entries of an unknown size
+  ring_buffer* reader_ = nullptr;
+  std::vector<Fd> ring_fds_;
+  std::vector<RingContext> ring_contexts_;
+  EntrySink* sink_ = nullptr;  // set during Drain()
+  uint64_t malformed_ = 0;     // ring entries of an unknown size or kind
   ProbeOptions options_;
-  friend int OnRingRecord(void* ctx, void* data, size_t size);
+  RingLayout layout_;
+  friend int OnRingEntry(void* ctx, void* data, size_t size);
   int ncpus_ = 0;
 };
 

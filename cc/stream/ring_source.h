@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The seam between the capture engine and the consumer loop: what the
-// stream needs of the kernel side. cc/probe implements it on the BPF ring;
-// tests implement it with records of their own.
+// stream needs of the kernel side. cc/probe implements it on the BPF rings
+// (one per CPU group); tests implement it with entries of their own.
 #ifndef SYSSTREAM_CC_STREAM_RING_SOURCE_H_
 #define SYSSTREAM_CC_STREAM_RING_SOURCE_H_
 
@@ -9,18 +9,37 @@
 
 #include "absl/status/statusor.h"
 #include "bpf/sysstream.h"
-#include "cc/sink/record_sink.h"
 
 namespace sysstream {
+
+// One ring entry (bpf/sysstream.h), decoded: a bare record or a rich event,
+// with its stamp and the calls its CPU lost just before it.
+struct RingEntry {
+  uint64_t ts_ns = 0;  // CLOCK_BOOTTIME, the order of the merge
+  uint32_t gap = 0;    // calls lost just before it (0: none)
+  bool is_event = false;
+  uint64_t record = 0;      // if !is_event
+  sysstream_event event{};  // if is_event
+};
+
+// What a drain hands each entry to, with the index of its ring.
+class EntrySink {
+ public:
+  virtual ~EntrySink() = default;
+  virtual void OnEntry(uint32_t ring, const RingEntry& entry) = 0;
+};
 
 class RingSource {
  public:
   virtual ~RingSource() = default;
-  // A descriptor that becomes readable when records are waiting (epoll).
+  // How many rings entries come from (indices 0 to rings() - 1).
+  virtual uint32_t rings() const = 0;
+  // A descriptor that becomes readable when entries are waiting (epoll).
   virtual int ready_fd() const = 0;
-  // Hands every record waiting to `sink`, in ring order; returns how many.
-  virtual absl::StatusOr<uint64_t> Drain(RecordSink* sink) = 0;
-  // No new records after this returns (what is waiting can still be drained).
+  // Hands every entry waiting in every ring to `sink`, each ring's in its
+  // order; returns how many.
+  virtual absl::StatusOr<uint64_t> Drain(EntrySink* sink) = 0;
+  // No new entries after this returns (what is waiting can still be drained).
   virtual void Detach() = 0;
   // Processes still traced (followed children included).
   virtual int64_t live_targets() const = 0;

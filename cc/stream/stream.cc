@@ -4,6 +4,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,8 +19,10 @@
 #include "cc/common/stop_signals.h"
 #include "cc/sink/formats.h"
 #include "cc/sink/raw_format.h"
+#include "cc/sink/record_sink.h"
 #include "cc/sink/summary_formatter.h"
 #include "cc/sink/verbose_format.h"
+#include "cc/stream/ordered_merge.h"
 
 namespace sysstream {
 namespace {
@@ -38,6 +41,28 @@ absl::Status Errno(absl::string_view what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
 }
 
+// The clock the kernel stamps ring entries with.
+uint64_t BoottimeNs() {
+  timespec ts = {};
+  clock_gettime(CLOCK_BOOTTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u +
+         static_cast<uint64_t>(ts.tv_nsec);
+}
+
+using EntryMerge = OrderedMerge<RingEntry>;
+
+// Each ring's entries, as a drain hands them over, into the merge.
+class MergeInput final : public EntrySink {
+ public:
+  explicit MergeInput(EntryMerge& merge) : merge_(merge) {}
+  void OnEntry(uint32_t ring, const RingEntry& entry) override {
+    merge_.Add(ring, entry.ts_ns, entry);
+  }
+
+ private:
+  EntryMerge& merge_;
+};
+
 // Each record and event of the ring: counted, shown with -v, formatted into
 // the log and, with -c, counted in the summary (Formatters of cc/sink).
 class StreamSink final : public RecordSink {
@@ -52,6 +77,17 @@ class StreamSink final : public RecordSink {
     if (options.summary != nullptr) {
       summary_ =
           std::make_unique<SummaryFormatter>(options.fields, *options.summary);
+    }
+  }
+
+  // An entry of the merged stream: its CPU's losses before it (as a gap
+  // marker), then its record or event.
+  void OnEntry(const RingEntry& entry) {
+    if (entry.gap != 0) OnRecord(MakeRecord(SYSSTREAM_GAP_PID, entry.gap));
+    if (entry.is_event) {
+      OnEvent(entry.event);
+    } else {
+      OnRecord(entry.record);
     }
   }
 
@@ -121,7 +157,12 @@ class StreamLoop {
       : source_(source),
         writer_(writer),
         options_(options),
-        sink_(writer, options) {}
+        sink_(writer, options),
+        merge_(source.rings()),
+        merge_input_(merge_),
+        clock_(options.clock ? options.clock : BoottimeNs),
+        hold_ns_(static_cast<uint64_t>(
+            absl::ToInt64Nanoseconds(options.merge_hold))) {}
 
   absl::Status Open();
   absl::Status Run();
@@ -141,6 +182,8 @@ class StreamLoop {
   // `forward`: the signal for the command, 0 if it already has it.
   void RequestStop(int forward);
   void KillCommand();
+  // Drains every ring and writes what no ring can still precede.
+  absl::Status DrainRound();
   absl::Status DrainAll();
   void ReportUnreportedLosses();
 
@@ -148,6 +191,10 @@ class StreamLoop {
   LogWriter& writer_;
   const StreamOptions& options_;
   StreamSink sink_;
+  EntryMerge merge_;
+  MergeInput merge_input_;
+  const std::function<uint64_t()> clock_;
+  const uint64_t hold_ns_;
   StreamStats stats_;
   Fd signal_fd_, timer_fd_, epoll_fd_;
   absl::Time start_, last_flush_, last_progress_, last_cgroup_check_;
@@ -193,7 +240,7 @@ absl::Status StreamLoop::Run() {
   writer_.SetDeadline(start_ + options_.duration);
   while (!stop_) {
     ASSIGN_OR_RETURN(const bool tick, Wait());
-    RETURN_IF_ERROR(source_.Drain(&sink_).status());
+    RETURN_IF_ERROR(DrainRound());
     CheckStop();
     if (tick) OnTick(absl::Now());
   }
@@ -339,15 +386,30 @@ absl::Status StreamLoop::Finish() {
   stats_.returns_lost = source_.returns_lost();
   stats_.gap_markers = sink_.gap_markers();
   stats_.malformed = source_.malformed_entries();
+  stats_.late = merge_.late();
+  stats_.rings = source_.rings();
   stats_.seconds = absl::ToDoubleSeconds(absl::Now() - start_);
   return absl::OkStatus();
 }
 
+// The clock is read before the rings: an entry stamped up to hold_ns_
+// before it was committed by then, so every ring has delivered it.
+absl::Status StreamLoop::DrainRound() {
+  const uint64_t drain_start = clock_();
+  RETURN_IF_ERROR(source_.Drain(&merge_input_).status());
+  merge_.ReleaseUpTo(Watermark(drain_start, hold_ns_),
+                     [this](const RingEntry& entry) { sink_.OnEntry(entry); });
+  return absl::OkStatus();
+}
+
+// On stop, after Detach: every ring to its end, then all of it in order.
 absl::Status StreamLoop::DrainAll() {
   for (;;) {
-    ASSIGN_OR_RETURN(const uint64_t drained, source_.Drain(&sink_));
-    if (drained == 0) return absl::OkStatus();
+    ASSIGN_OR_RETURN(const uint64_t drained, source_.Drain(&merge_input_));
+    if (drained == 0) break;
   }
+  merge_.ReleaseAll([this](const RingEntry& entry) { sink_.OnEntry(entry); });
+  return absl::OkStatus();
 }
 
 // Losses never followed by a record on their CPU: reported at the end.

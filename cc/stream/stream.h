@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The consumer loop: epoll on the ring (batched kernel wakeups), a signalfd
-// and a drain timer; formats records into the log (cc/sink formats.h); on
-// stop it detaches, drains everything, reports leftover losses in-band and
-// fsyncs.
+// The consumer loop: epoll on the rings (batched kernel wakeups), a
+// signalfd and a drain timer; merges the rings into one order by the
+// entries' stamps (cc/stream/ordered_merge.h) and formats them into the log
+// (cc/sink formats.h); on stop it detaches, drains everything, reports
+// leftover losses in-band and fsyncs.
 #ifndef SYSSTREAM_CC_STREAM_STREAM_H_
 #define SYSSTREAM_CC_STREAM_STREAM_H_
 
@@ -41,6 +42,12 @@ struct StreamOptions {
   // the stream as "targets gone" (every cgroup target removed).
   std::function<bool()> cgroups_gone;
   absl::Duration drain_interval = absl::Milliseconds(50);
+  // The merge of the rings writes an entry once the clock has passed its
+  // stamp by merge_hold: an entry stamped earlier may still have been in
+  // flight on its CPU (stamped, not yet committed) while the rings were
+  // read. The clock is CLOCK_BOOTTIME unless set (tests).
+  absl::Duration merge_hold = absl::Milliseconds(50);
+  std::function<uint64_t()> clock;
   absl::Duration flush_interval = absl::Milliseconds(250);
   absl::Duration duration = absl::InfiniteDuration();  // --duration
   // Set with -- COMMAND: a stop (signal or --duration) is forwarded to the
@@ -57,6 +64,10 @@ struct StreamStats {
   uint64_t returns_lost = 0;  // --ret: return events it could not reserve
   uint64_t gap_markers = 0;  // in-band markers written
   uint64_t malformed = 0;    // ring entries of an unknown size (an error)
+  // Entries that reached the merge after later ones were written (in
+  // flight longer than merge_hold): written at once, out of order.
+  uint64_t late = 0;
+  uint32_t rings = 0;
   double seconds = 0;
   int stop_signal = 0;        // the signal that stopped us, if any
   bool targets_gone = false;  // every target exited

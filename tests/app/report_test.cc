@@ -33,6 +33,8 @@ TEST(TracingLineTest, EveryScope) {
             "tracing 2 processes and 2 cgroups and their children into x.log");
   EXPECT_EQ(TracingLine({false, 1, 1, true}, "x.log"),
             "tracing 1 process and 1 cgroup and their children into x.log");
+  EXPECT_EQ(TracingLine({false, 1, 0, false, "2 rings"}, "x.log"),
+            "tracing 1 process into x.log through 2 rings");
 }
 
 StreamStats Stats() {
@@ -99,6 +101,12 @@ TEST(OtherLinesTest, Text) {
             "stopped by SIGTERM while waiting; no log written");
   EXPECT_EQ(FollowFailedLine(4),
             "4 children could not be followed: target table full");
+  EXPECT_EQ(LateEntriesLine(1),
+            "1 entry reached the merge of the rings after later ones had "
+            "been written: written at once, out of order");
+  EXPECT_EQ(LateEntriesLine(5),
+            "5 entries reached the merge of the rings after later ones had "
+            "been written: written at once, out of order");
   EXPECT_EQ(MalformedEntriesLine(3),
             "3 ring entries of an unknown size were not decoded (a sysstream "
             "bug: the BPF program and the reader disagree; please report it)");

@@ -45,7 +45,7 @@ TEST(ParseOptionsTest, Defaults) {
   EXPECT_FALSE(options.quiet);
   EXPECT_EQ(options.delimiter, "\t");
   EXPECT_EQ(options.existing, ExistingLog::kAsk);
-  EXPECT_EQ(options.ring_bytes, uint64_t{8} << 20);
+  EXPECT_EQ(options.ring_bytes, 0u);  // chosen by the probe per CPU count
   EXPECT_EQ(options.btf_path, "");
   EXPECT_THAT(options.pids, IsEmpty());
   EXPECT_THAT(options.command, IsEmpty());

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pty.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -154,45 +155,101 @@ TEST(Trace, DelimiterOption) {
                          hex(kClose), hex(kExitGroup)));
 }
 
-TEST(Trace, TwoTargetsInterleaveInKernelOrder) {
-  const std::string log = TempPath("pingpong.log");
-  constexpr int kRounds = 200;
-  Workload w = Workload::Start({"pingpong", std::to_string(kRounds)},
-                               /*read_first_line=*/true);
+// How many CPUs this process may run on.
+int UsableCpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
+  return CPU_COUNT(&set);
+}
+
+// The pingpong workload (`pin`: parent and child on two different CPUs,
+// so with one ring per CPU their records reach different rings), traced
+// with `args` into `log`; returns the parent's and the child's pid.
+std::pair<pid_t, pid_t> TracePingPong(int rounds, bool pin,
+                                      const std::vector<std::string>& args) {
+  std::vector<std::string> wargs = {"pingpong", std::to_string(rounds)};
+  if (pin) wargs.push_back("pin");
+  Workload w = Workload::Start(wargs, /*read_first_line=*/true);
   const pid_t parent = w.proc.pid;
   const pid_t child = std::stoi(w.first_line);
   WaitBlockedInRead(child);
-  Tracer t = Tracer::Start({"-f", log, absl::StrCat(parent, ",", child)});
+  std::vector<std::string> targs = args;
+  targs.push_back(absl::StrCat(parent, ",", child));
+  Tracer t = Tracer::Start(targs);
   w.Go();
   EXPECT_EQ(w.Finish(), 0);
   t.Finish();
   EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+  return {parent, child};
+}
+
+// Each write causes the other side's next write: writes alternate parent,
+// child, parent, ... in the log's (global) order, and each side's calls
+// are all there in its own order.
+void ExpectPingPongInOrder(const std::string& log, int rounds, pid_t parent,
+                           pid_t child) {
   std::vector<RawRecord> records = ParseLog(log);
-  // Each write causes the other side's next write: writes alternate
-  // parent, child, parent, ... in the log's (global) order.
   std::vector<pid_t> writers;
   for (const RawRecord& r : records) {
     if (r.nr == kWrite) writers.push_back(static_cast<pid_t>(r.pid));
   }
-  ASSERT_EQ(writers.size(), 2u * kRounds);
+  ASSERT_EQ(writers.size(), 2u * rounds);
   for (size_t i = 0; i < writers.size(); ++i) {
     ASSERT_EQ(writers[i], i % 2 == 0 ? parent : child) << "at write " << i;
   }
   std::vector<uint32_t> want_child;
-  for (int i = 0; i < kRounds; ++i) {
+  for (int i = 0; i < rounds; ++i) {
     if (i > 0) want_child.push_back(kRead);  // the first read began earlier
     want_child.push_back(kWrite);
   }
   want_child.push_back(kExitGroup);
   EXPECT_EQ(SyscallsOf(records, child), want_child);
   std::vector<uint32_t> want_parent;
-  for (int i = 0; i < kRounds; ++i) {
+  for (int i = 0; i < rounds; ++i) {
     want_parent.push_back(kWrite);
     want_parent.push_back(kRead);
   }
   want_parent.push_back(kWait4);
   want_parent.push_back(kExitGroup);
   EXPECT_EQ(SyscallsOf(records, parent), want_parent);
+}
+
+TEST(Trace, TwoTargetsInterleaveInKernelOrder) {
+  const std::string log = TempPath("pingpong.log");
+  constexpr int kRounds = 200;
+  const auto [parent, child] = TracePingPong(kRounds, false, {"-f", log});
+  ExpectPingPongInOrder(log, kRounds, parent, child);
+}
+
+// The causal order survives the merge of the per-CPU rings: each write
+// (on one CPU) causes the next (on the other).
+TEST(Trace, TargetsOnTwoCpusInterleaveInCausalOrder) {
+  if (UsableCpus() < 2) GTEST_SKIP() << "needs two CPUs to pin to";
+  const std::string log = TempPath("pingpong-pinned.log");
+  constexpr int kRounds = 2000;
+  const auto [parent, child] = TracePingPong(kRounds, true, {"-f", log});
+  ExpectPingPongInOrder(log, kRounds, parent, child);
+}
+
+// ts_ns never goes back in log order, across CPUs.
+TEST(Trace, TimestampsNeverDecreaseInLogOrder) {
+  if (UsableCpus() < 2) GTEST_SKIP() << "needs two CPUs to pin to";
+  const std::string log = TempPath("pingpong-pinned.jsonl");
+  constexpr int kRounds = 2000;
+  TracePingPong(kRounds, true,
+                {"--format", "jsonl", "--timestamps", "-f", log});
+  std::ifstream in(log);
+  std::string line;
+  uint64_t last = 0, lines = 0;
+  while (std::getline(in, line)) {
+    const size_t at = line.find("\"ts_ns\":");
+    ASSERT_NE(at, std::string::npos) << line;
+    const uint64_t ts = std::stoull(line.substr(at + 8));
+    ASSERT_GE(ts, last) << "line " << lines + 1 << ": " << line;
+    last = ts;
+    ++lines;
+  }
+  EXPECT_GE(lines, 4u * kRounds);
 }
 
 TEST(Trace, AllThreadsOfAProcess) {

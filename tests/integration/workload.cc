@@ -5,6 +5,7 @@
 // calls go through syscall(2) so libc adds nothing.
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,11 +40,29 @@ void* ThreadMain(void* arg) {
 int Usage() {
   std::fprintf(stderr,
                "usage: workload seq N | nowait-seq N | threads T M | "
-               "pingpong N | forkexec | child | burst N | fail\n");
+               "pingpong N [pin] | forkexec | child | burst N | fail\n");
   return 2;
 }
 
 }  // namespace
+
+// The first two CPUs this process may run on.
+bool TwoCpus(int cpus[2]) {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return false;
+  int found = 0;
+  for (int c = 0; c < CPU_SETSIZE && found < 2; ++c) {
+    if (CPU_ISSET(c, &set)) cpus[found++] = c;
+  }
+  return found == 2;
+}
+
+bool PinTo(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return sched_setaffinity(0, sizeof(set), &set) == 0;
+}
 
 int main(int argc, char** argv) {
   if (argc < 2) return Usage();
@@ -82,10 +101,15 @@ int main(int argc, char** argv) {
   if (mode == "pingpong") {
     // Parent and child alternate N times over two pipes: parent writes p1,
     // child reads p1 then writes p2, parent reads p2. Prints the child pid.
+    // "pingpong N pin": the parent runs on the first CPU it may use, the
+    // child on the second (so their records go to different rings).
     int p1[2], p2[2];
     if (pipe(p1) != 0 || pipe(p2) != 0) return 91;
+    int cpus[2] = {-1, -1};
+    if (argc > 3 && std::string(argv[3]) == "pin" && !TwoCpus(cpus)) return 93;
     pid_t child = fork();
     if (child == 0) {
+      if (cpus[1] >= 0 && !PinTo(cpus[1])) ExitGroup(94);
       char c = 'x';
       for (long i = 0; i < n; ++i) {
         syscall(SYS_read, p1[0], &c, 1);
@@ -93,6 +117,7 @@ int main(int argc, char** argv) {
       }
       ExitGroup(0);
     }
+    if (cpus[0] >= 0 && !PinTo(cpus[0])) return 94;
     std::printf("%d\n", child);
     std::fflush(stdout);
     WaitForGo();

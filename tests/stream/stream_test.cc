@@ -5,10 +5,12 @@
 #include "cc/stream/stream.h"
 
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,39 +36,50 @@ constexpr uint32_t kGetrusage = 98;  // x86_64 numbers
 constexpr uint32_t kOpenat = 257;
 constexpr uint32_t kGetppid = 110;
 
-// One ring entry: a bare record (or gap marker), or a rich event.
+// One ring entry and the ring it comes from.
 struct Entry {
-  bool is_event = false;
-  uint64_t record = 0;
-  sysstream_event event = {};
+  uint32_t ring = 0;
+  RingEntry entry;
 };
 
-Entry Record(uint32_t pid, uint32_t nr) { return {false, MakeRecord(pid, nr)}; }
-Entry Gap(uint32_t lost) {
-  return {false, MakeRecord(SYSSTREAM_GAP_PID, lost)};
+Entry Record(uint32_t pid, uint32_t nr, uint64_t ts = 0, uint32_t ring = 0) {
+  Entry e;
+  e.ring = ring;
+  e.entry.ts_ns = ts;
+  e.entry.record = MakeRecord(pid, nr);
+  return e;
+}
+// `e` after `lost` calls its CPU could not record.
+Entry AfterGap(uint32_t lost, Entry e) {
+  e.entry.gap = lost;
+  return e;
 }
 Entry Rich(uint16_t kind, uint32_t tid, uint32_t nr, uint64_t ts,
            int64_t ret = 0) {
   Entry e;
-  e.is_event = true;
-  e.event.kind = kind;
-  e.event.size = sizeof(sysstream_event);
-  e.event.tid = tid;
-  e.event.ts_ns = ts;
-  e.event.record = MakeRecord(kPid, nr);
-  e.event.ret = ret;
+  e.entry.ts_ns = ts;
+  e.entry.is_event = true;
+  sysstream_event& ev = e.entry.event;
+  ev.kind = kind;
+  ev.size = sizeof(sysstream_event);
+  ev.tid = tid;
+  ev.ts_ns = ts;
+  ev.record = MakeRecord(kPid, nr);
+  ev.ret = ret;
   return e;
 }
 
 // Each Drain hands out the next batch; once they are all out the targets
 // are gone (unless `targets_stay`). After Detach, `at_stop` is what is
-// still waiting in the ring.
+// still waiting in the rings.
 class FakeRing : public RingSource {
  public:
-  FakeRing() : never_ready_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+  explicit FakeRing(uint32_t rings = 1)
+      : rings_(rings), never_ready_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
+  uint32_t rings() const override { return rings_; }
   int ready_fd() const override { return never_ready_.get(); }
-  absl::StatusOr<uint64_t> Drain(RecordSink* sink) override {
+  absl::StatusOr<uint64_t> Drain(EntrySink* sink) override {
     ++drains;
     std::vector<Entry> batch;
     if (detached && !at_stop_taken) {
@@ -76,13 +89,8 @@ class FakeRing : public RingSource {
       batch = batches.front();
       batches.pop_front();
     }
-    for (const Entry& e : batch) {
-      if (e.is_event) {
-        sink->OnEvent(e.event);
-      } else {
-        sink->OnRecord(e.record);
-      }
-    }
+    for (const Entry& e : batch) sink->OnEntry(e.ring, e.entry);
+    if (after_drain) after_drain();
     return batch.size();
   }
   void Detach() override {
@@ -100,6 +108,7 @@ class FakeRing : public RingSource {
 
   std::deque<std::vector<Entry>> batches;
   std::vector<Entry> at_stop;
+  std::function<void()> after_drain;
   bool targets_stay = false;
   uint64_t unreported_lost = 0;
   uint64_t kernel_returns_lost = 0;
@@ -110,6 +119,7 @@ class FakeRing : public RingSource {
   int drains_at_detach = -1;
 
  private:
+  uint32_t rings_;
   Fd never_ready_;  // the loop wakes on its drain timer only
 };
 
@@ -140,7 +150,7 @@ class StreamTest : public testutil::TempDirTest {
 
 TEST_F(StreamTest, RawRecordsAndGapMarkersInRingOrder) {
   ring_.batches = {{Record(kPid, kGetrusage), Record(kPid, kOpenat)},
-                   {Gap(12), Record(kPid + 1, kGetppid)}};
+                   {AfterGap(12, Record(kPid + 1, kGetppid))}};
   EXPECT_EQ(Run(),
             "7cfc00000062\t7cfc00000101\tffffffff0000000c\t7cfd0000006e\t");
   EXPECT_EQ(stats_.events, 3u);
@@ -154,8 +164,8 @@ TEST_F(StreamTest, RawRecordsAndGapMarkersInRingOrder) {
 
 TEST_F(StreamTest, TheDelimiterIsTheOptions) {
   options_.delimiter = ", ";
-  ring_.batches = {{Record(kPid, kGetrusage), Gap(1)}};
-  EXPECT_EQ(Run(), "7cfc00000062, ffffffff00000001, ");
+  ring_.batches = {{Record(kPid, kGetrusage), AfterGap(1, Record(kPid, kOpenat))}};
+  EXPECT_EQ(Run(), "7cfc00000062, ffffffff00000001, 7cfc00000101, ");
 }
 
 TEST_F(StreamTest, StopsWhenTheTargetsAreGoneThenDrainsTheRing) {
@@ -216,7 +226,7 @@ TEST_F(StreamTest, TextWithRetPairsAndFlushesTheCallsLeftAtStop) {
   options_.summary = &summary;
   ring_.batches = {{Rich(SYSSTREAM_EV_ENTER, 1, kOpenat, 1000),
                     Rich(SYSSTREAM_EV_ENTER, 2, kGetppid, 1500)},
-                   {Gap(4), Rich(SYSSTREAM_EV_EXIT, 1, kOpenat, 3000, -2),
+                   {AfterGap(4, Rich(SYSSTREAM_EV_EXIT, 1, kOpenat, 3000, -2)),
                     Rich(SYSSTREAM_EV_ENTER, 3, kGetppid, 4000),
                     Rich(SYSSTREAM_EV_THREAD_EXIT, 3, 0, 5000, 0)}};
   // tid 2's return was lost, as the kernel's count says.
@@ -239,15 +249,16 @@ TEST_F(StreamTest, BinWritesEventsButNoThreadEnds) {
   options_.fields = kBinRet;
   const Entry enter = Rich(SYSSTREAM_EV_ENTER, 1, kOpenat, 1000);
   const Entry exit = Rich(SYSSTREAM_EV_EXIT, 1, kOpenat, 2000, 3);
-  ring_.batches = {
-      {enter, Gap(2), exit, Rich(SYSSTREAM_EV_THREAD_EXIT, 1, 0, 3000, 0)}};
+  ring_.batches = {{enter, AfterGap(2, exit),
+                    Rich(SYSSTREAM_EV_THREAD_EXIT, 1, 0, 3000, 0)}};
   sysstream_event gap_event = {};
   gap_event.kind = SYSSTREAM_EV_GAP;
   gap_event.size = sizeof(gap_event);
   gap_event.record = MakeRecord(SYSSTREAM_GAP_PID, 2);
   const sysstream_event& gap = gap_event;
   std::string expected;
-  for (const sysstream_event* ev : {&enter.event, &gap, &exit.event}) {
+  for (const sysstream_event* ev :
+       {&enter.entry.event, &gap, &exit.entry.event}) {
     expected.append(reinterpret_cast<const char*>(ev), sizeof(*ev));
   }
   EXPECT_EQ(Run(), expected);
@@ -259,14 +270,107 @@ TEST_F(StreamTest, VerboseShowsEachRecordOnItsDescriptor) {
   ASSERT_TRUE(MakePipe(&read_end, &write_end));
   options_.verbose = true;
   options_.verbose_fd = write_end.get();
-  ring_.batches = {{Record(kPid, kGetrusage), Gap(12)}};
-  EXPECT_EQ(Run(), "7cfc00000062\tffffffff0000000c\t");
+  ring_.batches = {{Record(kPid, kGetrusage), AfterGap(12, Record(kPid, kOpenat))}};
+  EXPECT_EQ(Run(), "7cfc00000062\tffffffff0000000c\t7cfc00000101\t");
   write_end.reset();
   char buf[256];
   const ssize_t n = read(read_end.get(), buf, sizeof(buf));
   ASSERT_GT(n, 0);
   // Gap markers reach the log, not the -v lines.
-  EXPECT_EQ(std::string(buf, n), "pid 31996  getrusage(98)  7cfc00000062\n");
+  EXPECT_EQ(std::string(buf, n),
+            "pid 31996  getrusage(98)  7cfc00000062\n"
+            "pid 31996  openat(257)  7cfc00000101\n");
+}
+
+
+// --- The merge of several rings (one per CPU group) into one order.
+
+class MergeTest : public StreamTest {
+ protected:
+  MergeTest() { ring_ = FakeRing(3); }
+};
+
+TEST_F(MergeTest, RingsAreMergedByStampWithTheirGapsInPlace) {
+  ring_.batches = {{Record(kPid, kGetrusage, 10, 0), Record(kPid, kOpenat, 30, 0),
+                    Record(kPid + 1, kGetppid, 20, 1),
+                    AfterGap(5, Record(kPid + 1, kOpenat, 40, 1)),
+                    Record(kPid + 2, kGetppid, 35, 2)}};
+  EXPECT_EQ(Run(),
+            "7cfc00000062\t7cfd0000006e\t7cfc00000101\t7cfe0000006e\t"
+            "ffffffff00000005\t7cfd00000101\t");
+  EXPECT_EQ(stats_.events, 5u);
+  EXPECT_EQ(stats_.lost, 5u);
+  EXPECT_EQ(stats_.late, 0u);
+  EXPECT_EQ(stats_.rings, 3u);
+}
+
+TEST_F(MergeTest, EqualStampsGoByRingThenRingOrder) {
+  ring_.batches = {{Record(kPid + 2, kGetppid, 7, 2), Record(kPid, kGetppid, 7, 0),
+                    Record(kPid, kOpenat, 7, 0), Record(kPid + 1, kGetppid, 7, 1)}};
+  EXPECT_EQ(Run(),
+            "7cfc0000006e\t7cfc00000101\t7cfd0000006e\t7cfe0000006e\t");
+}
+
+// The clock stands at 1050 ns at every drain. An entry stamped 1000 waits
+// while a ring could still deliver an earlier one: with a 100 ns hold, the
+// entry stamped 980 that another ring delivers at the next drain still
+// goes first.
+TEST_F(MergeTest, AnEntryWaitsForTheHoldSoAnEarlierOneStillGoesFirst) {
+  options_.clock = [] { return uint64_t{1050}; };
+  options_.merge_hold = absl::Nanoseconds(100);
+  ring_.batches = {{Record(kPid, kGetrusage, 1000, 0)},
+                   {Record(kPid + 1, kGetppid, 980, 1)}};
+  EXPECT_EQ(Run(), "7cfd0000006e\t7cfc00000062\t");
+  EXPECT_EQ(stats_.late, 0u);
+}
+
+// Without the hold the first entry is written at once; the earlier one is
+// then late: written at once too, out of order, and counted.
+TEST_F(MergeTest, AnEntryLaterThanTheWatermarkIsWrittenAndCounted) {
+  options_.clock = [] { return uint64_t{1050}; };
+  options_.merge_hold = absl::ZeroDuration();
+  ring_.batches = {{Record(kPid, kGetrusage, 1000, 0)},
+                   {Record(kPid + 1, kGetppid, 900, 1)}};
+  EXPECT_EQ(Run(), "7cfc00000062\t7cfd0000006e\t");
+  EXPECT_EQ(stats_.late, 1u);
+  EXPECT_EQ(stats_.events, 2u);
+}
+
+// Rings that never deliver hold nothing back: the watermark is the clock's.
+TEST_F(MergeTest, IdleRingsDoNotHoldTheStreamBack) {
+  uint64_t now = 0;
+  options_.clock = [&now] { return now; };
+  options_.merge_hold = absl::Nanoseconds(10);
+  ring_.targets_stay = true;
+  options_.duration = absl::Milliseconds(200);
+  ring_.batches = {{Record(kPid, kGetrusage, 100, 0)}, {}, {}};
+  std::vector<size_t> written;  // log bytes after each drain
+  ring_.after_drain = [&] {
+    now += 100;
+    struct stat st = {};
+    written.push_back(stat(Path("log").c_str(), &st) == 0 ? st.st_size : 0);
+  };
+  options_.flush_interval = absl::Milliseconds(1);
+  EXPECT_EQ(Run(), "7cfc00000062\t");
+  // Written (and flushed) while rings 1 and 2 had given nothing, long
+  // before the stop.
+  ASSERT_GT(written.size(), 5u);
+  EXPECT_EQ(written[5], 13u);
+}
+
+// On stop nothing waits for a watermark: the rest of every ring is written,
+// in order.
+TEST_F(MergeTest, TheDrainOnStopWritesEverythingHeldInOrder) {
+  options_.clock = [] { return uint64_t{0}; };  // never past any stamp
+  ring_.batches = {{Record(kPid, kGetrusage, 50, 0), Record(kPid + 1, kOpenat, 20, 1)}};
+  ring_.at_stop = {Record(kPid + 2, kGetppid, 30, 2), Record(kPid, kOpenat, 60, 0),
+                   Record(kPid + 1, kGetppid, 10, 1)};
+  // Ring 1's second entry (10) came after its first (20): kept in its
+  // ring's order, raised to 20.
+  EXPECT_EQ(Run(),
+            "7cfd00000101\t7cfd0000006e\t7cfe0000006e\t7cfc00000062\t"
+            "7cfc00000101\t");
+  EXPECT_EQ(stats_.events, 5u);
 }
 
 }  // namespace
