@@ -24,7 +24,6 @@
 #include "cc/app/watch_cgroups.h"
 #include "cc/cli/options.h"
 #include "cc/cli/prompt.h"
-#include "cc/common/privileges.h"
 #include "cc/common/std_stream.h"
 #include "cc/sink/bin_format.h"
 #include "cc/stream/stream.h"
@@ -130,8 +129,8 @@ int Run(Options opts) {
   if (!files.ok()) return Fail(kLogFile, files.status());
   LogWriter& writer = *files->log;
 
-  // 7. From here on the stream needs no privilege: drop them all.
-  if (absl::Status s = DropAllCapabilities(); !s.ok())
+  // 7. The consumer's priority up; from here on it needs no privilege.
+  if (absl::Status s = BecomeConsumer(); !s.ok())
     return Fail(kInternal, s);
   const std::string log_name = LogName(opts.log_path);
   Say(TracingLine({trace_all, pids.size(), targets->cgroups.size(),

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include "cc/app/exit_code.h"
 #include "cc/app/outputs.h"
 #include "cc/app/report.h"
+#include "cc/common/privileges.h"
 #include "cc/syscalls/syscalls.h"
 #include "cc/target/target.h"
 
@@ -55,6 +57,12 @@ absl::Status FillAndAttach(Probe& probe, bool trace_all,
   if (absl::Status s = probe.Attach(); !s.ok()) return s;
   if (!trace_all) probe.ForgetExited(*pids, ProcessAlive);
   return absl::OkStatus();
+}
+
+absl::Status BecomeConsumer() {
+  // Only this process: -- COMMAND was forked before and keeps its own.
+  (void)setpriority(PRIO_PROCESS, 0, kConsumerNice);
+  return DropAllCapabilities();
 }
 
 StreamOptions MakeStreamOptions(const StreamChoices& choices,

@@ -1141,6 +1141,35 @@ TEST(LeastPrivilege, TracingRunsWithNoCapabilitiesAndNoNewPrivs) {
             Concat(Repeat(kGetppid, 4), {kOpenat, kClose, kExitGroup}));
 }
 
+// The consumer keeps up with busy traced threads: it runs at nice -20
+// (raised while it could), and -- COMMAND keeps the nice it was given.
+TEST(Consumer, RunsAtNiceMinusTwentyAndTheCommandDoesNot) {
+  const std::string log = TempPath("nice.log");
+  Workload w = Workload::Start({"seq", "1"});
+  Tracer t = Tracer::Start({"-f", log, std::to_string(w.proc.pid)});
+  ASSERT_THAT(t.ready_line, HasSubstr("sysstream: tracing"));
+  // /proc/PID/stat: the 19th field is the nice value (after "(comm)").
+  auto nice_of = [](pid_t pid) {
+    const std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+    std::vector<std::string> f =
+        absl::StrSplit(stat.substr(stat.rfind(')') + 2), ' ');
+    return f.size() > 16 ? std::stoi(f[16]) : 99;
+  };
+  EXPECT_EQ(nice_of(t.proc.pid), -20);
+  EXPECT_EQ(nice_of(w.proc.pid), nice_of(getpid()));
+  w.Go();
+  EXPECT_EQ(w.Finish(), 0);
+  t.Finish();
+  EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+  const std::string cmd_log = TempPath("nice-cmd.log");
+  const std::string out = TempPath("nice-cmd.out");
+  Tracer c = Tracer::Start({"-f", cmd_log, "--", "/bin/sh", "-c",
+                            absl::StrCat("cut -d' ' -f19 /proc/self/stat > ", out)});
+  c.Finish();
+  EXPECT_EQ(c.exit_code, 0) << c.stderr_rest;
+  EXPECT_EQ(ReadFile(out), absl::StrCat(nice_of(getpid()), "\n"));
+}
+
 TEST(BadInput, PlantedSymlinkIsNeverFollowed) {
   const std::string target = TempPath("victim");
   const std::string link = TempPath("link.log");

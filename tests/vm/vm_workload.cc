@@ -638,9 +638,9 @@ Result ScenarioGap(const std::string& sysstream) {
   std::snprintf(detail, sizeof detail,
                 "calls=%ld+1 records=%" PRIu64 " gap_markers=%" PRIu64
                 " lost=%" PRIu64 " sum=%" PRIu64 " summary_lost=%lld "
-                "foreign=%" PRIu64 " secs=%.1f",
+                "foreign=%" PRIu64 " secs=%.1f rings=%lld",
                 kCalls, records, markers, lost, records + lost, summary_lost,
-                others, secs);
+                others, secs, SummaryNumber(t.err_text, " through ", " ring"));
   if (others != 0) return Fail(std::string("foreign records: ") + detail, t);
   if (lost == 0) return Fail(std::string("ring never overflowed: ") + detail, t);
   if (summary_lost != static_cast<long long>(lost))

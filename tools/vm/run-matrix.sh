@@ -19,6 +19,8 @@
 #   SYSSTREAM_VM_SCENARIOS  guest scenarios (default "seq follow gap sigterm ret pod podns";
 #                           also "nores": seq with CAP_SYS_RESOURCE dropped)
 #   SYSSTREAM_VM_TIMEOUT    seconds per boot (default 150)
+#   SYSSTREAM_VM_SMP        guest CPUs (default 4: more rings than the two
+#                           of this project's machines)
 #   SYSSTREAM_VM_ACCEL      qemu -accel value (default tcg,thread=single; never
 #                           kvm: /dev/kvm here cannot run stock kernels)
 #   SYSSTREAM_VM_OUT        where serial logs go (default: a temp dir, or
@@ -39,6 +41,7 @@ init=${3:-$here/../../tests/vm/init.sh}
 releases=${SYSSTREAM_VM_RELEASES:-bullseye bookworm trixie sid}
 scenarios=${SYSSTREAM_VM_SCENARIOS:-seq follow gap sigterm ret pod podns}
 boot_timeout=${SYSSTREAM_VM_TIMEOUT:-150}
+smp=${SYSSTREAM_VM_SMP:-4}
 # Single-threaded TCG (both vCPUs on one host thread, interleaved): with
 # thread=multi, sid's 7.x kernels hit "Oops: int3" in code being live-patched
 # (text_poke), or hang before /init: 3 of ~50 sid boots here (5.10-6.12 were
@@ -107,7 +110,7 @@ while IFS=$'\t' read -r rel krel pkg vmlinuz; do
   b0=$(date +%s.%N)
   set +e
   timeout -k 5 "$boot_timeout" "$qemu" \
-    -accel "$accel" "${qemu_machine[@]}" -smp 2 -m 1G \
+    -accel "$accel" "${qemu_machine[@]}" -smp "$smp" -m 1G \
     -nographic -no-reboot -nic none \
     -kernel "$vmlinuz" -initrd "$initrd" \
     -append "console=$console panic=-1 quiet sysstream.scenarios=${scenarios// /,}" \
