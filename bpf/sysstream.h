@@ -13,6 +13,15 @@
  * syscalls seen, with or without --ret: a lost return event is counted
  * apart (the program's lost_returns total), never in a marker.
  *
+ * A record whose pid field is SYSSTREAM_SKIP_PID is a skipped-runs marker,
+ * written by user space: its low 32 bits count the runs of the sys_enter
+ * program that the kernel skipped since the previous marker (Linux 7.x
+ * may preempt a running BPF program; a run of the same program on that CPU
+ * meanwhile is skipped and counted only in its recursion_misses). Up to
+ * that many calls may be missing just before it: most skipped runs are of
+ * untraced processes, and a traced call whose entry run was skipped is
+ * still recorded at its exit unless that run was skipped too.
+ *
  * The kernel writes them into one BPF ring buffer per CPU group (the
  * `rings` array of maps; see struct sysstream_ring_record and
  * sysstream_ring_event below), each entry stamped with CLOCK_BOOTTIME, and
@@ -27,6 +36,7 @@
 
 #define SYSSTREAM_GAP_PID 0xffffffffU
 #define SYSSTREAM_GAP_MAX 0xffffffffULL /* most one marker can carry */
+#define SYSSTREAM_SKIP_PID 0xfffffffeU
 
 /*
  * Rich events (--timestamps, --tid, --comm, --ret): with any of them the
@@ -43,6 +53,7 @@ enum sysstream_event_kind {
 	 * call of it still waiting for its return lost that return event).
 	 * Only in the ring, never in bin logs. */
 	SYSSTREAM_EV_THREAD_EXIT = 4,
+	SYSSTREAM_EV_SKIP = 5,  /* only in bin logs: record is a skipped-runs marker */
 };
 
 struct sysstream_event {

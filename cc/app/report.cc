@@ -101,6 +101,17 @@ std::string FollowFailedLine(uint64_t failed) {
                       " children could not be followed: target table full");
 }
 
+std::string SkippedRunsLine(const StreamStats& stats) {
+  const SkippedRuns& s = stats.skipped;
+  if (s.sys_enter + s.sys_exit + s.fork + s.exit == 0) return "";
+  return absl::StrCat(
+      "the kernel skipped runs of sysstream's programs (a preempted BPF "
+      "program, Linux 7.x): sys_enter ", s.sys_enter, " (up to ",
+      stats.maybe_missing, " calls may be missing, marked in the log), "
+      "sys_exit ", s.sys_exit, " (returns or denied calls), fork ", s.fork,
+      " (children not followed), exit ", s.exit);
+}
+
 std::string LateEntriesLine(uint64_t entries) {
   return absl::StrCat(entries, entries == 1 ? " entry" : " entries",
                       " reached the merge of the rings after later ones had "

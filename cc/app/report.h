@@ -60,6 +60,10 @@ std::string FollowFailedLine(uint64_t failed);
 // ones (in flight on their CPU longer than the merge waits).
 std::string LateEntriesLine(uint64_t entries);
 
+// The runs of sysstream's programs the kernel skipped (StreamStats::
+// skipped), empty if none.
+std::string SkippedRunsLine(const StreamStats& stats);
+
 // Ring entries of a size this build does not know: the kernel program and
 // the reader disagree (a bug), so the calls in them are not in the log.
 std::string MalformedEntriesLine(uint64_t entries);

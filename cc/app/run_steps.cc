@@ -110,6 +110,9 @@ int FinishRun(const StreamStats& stats, const LogWriter& log,
   }
   if (end.follow_failed > 0) Say(FollowFailedLine(end.follow_failed));
   if (stats.late > 0) Say(LateEntriesLine(stats.late));
+  if (std::string skipped = SkippedRunsLine(stats); !skipped.empty()) {
+    Say(skipped);
+  }
   if (stats.malformed > 0) Say(MalformedEntriesLine(stats.malformed));
   if (!stats.write_status.ok()) {
     Say(WriteFailedLine(stats.write_status, log.records_written(),

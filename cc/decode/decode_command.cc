@@ -187,7 +187,8 @@ absl::Status DecodeBinEvents(std::istream& in, Formatter& formatter) {
           absl::StrCat("truncated last record at byte ", offset, " (record ", n,
                        "): ", got, " of ", sizeof(ev), " bytes"));
     }
-    if (ev.kind < SYSSTREAM_EV_ENTER || ev.kind > SYSSTREAM_EV_GAP ||
+    if (ev.kind < SYSSTREAM_EV_ENTER || ev.kind > SYSSTREAM_EV_SKIP ||
+        ev.kind == SYSSTREAM_EV_THREAD_EXIT ||
         ev.size != sizeof(ev)) {
       return absl::DataLossError(absl::StrCat("invalid record at byte ", offset,
                                               " (record ", n, "): kind ",

@@ -624,6 +624,23 @@ uint64_t Probe::returns_lost() const {
   return __atomic_load_n(&skel_->bss->lost_returns, __ATOMIC_SEQ_CST);
 }
 
+SkippedRuns Probe::skipped_runs() const {
+  auto misses = [](const bpf_program* prog) -> uint64_t {
+    const int fd = bpf_program__fd(prog);
+    if (fd < 0) return 0;  // not loaded
+    bpf_prog_info info = {};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) return 0;
+    return info.recursion_misses;  // 0 before Linux 5.12 (not counted)
+  };
+  SkippedRuns runs;
+  runs.sys_enter = misses(skel_->progs.handle_sys_enter);
+  runs.sys_exit = misses(skel_->progs.handle_sys_exit);
+  runs.fork = misses(skel_->progs.handle_fork);
+  runs.exit = misses(skel_->progs.handle_exit);
+  return runs;
+}
+
 uint64_t Probe::follow_failed() const {
   return __atomic_load_n(&skel_->bss->follow_failed, __ATOMIC_SEQ_CST);
 }

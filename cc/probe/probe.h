@@ -108,6 +108,9 @@ class Probe : public RingSource {
   uint64_t malformed_entries() const override { return malformed_; }
 
   uint32_t rings() const override { return layout_.rings; }
+  // Each program's recursion_misses (BPF_OBJ_GET_INFO_BY_FD on the
+  // program's descriptor, which needs no capability).
+  SkippedRuns skipped_runs() const override;
 
   uint64_t follow_failed() const;
   const RingLayout& layout() const { return layout_; }

@@ -7,7 +7,9 @@ namespace sysstream {
 
 void BinFormatter::OnRecord(uint64_t record) {
   sysstream_event event = {};
-  event.kind = IsGapMarker(record) ? SYSSTREAM_EV_GAP : SYSSTREAM_EV_ENTER;
+  event.kind = IsGapMarker(record)    ? SYSSTREAM_EV_GAP
+               : IsSkipMarker(record) ? SYSSTREAM_EV_SKIP
+                                      : SYSSTREAM_EV_ENTER;
   event.size = sizeof(event);
   event.record = record;
   OnEvent(event);

@@ -109,6 +109,10 @@ Event EventFromRecord(uint64_t record) {
     e.lost = RecordSyscall(record);
     return e;
   }
+  if (IsSkipMarker(record)) {
+    e.skipped = RecordSyscall(record);
+    return e;
+  }
   e.pid = RecordPid(record);
   const uint32_t nr = RecordSyscall(record);
   if ((nr & SYSSTREAM_NR_OUT_OF_RANGE) == SYSSTREAM_NR_OUT_OF_RANGE) {
@@ -140,6 +144,11 @@ std::string SyscallLabel(const Event& e, Arch arch) {
 
 std::string FormatText(const Event& e, Arch arch) {
   if (e.lost > 0) return absl::StrCat("-- ", e.lost, " records lost --");
+  if (e.skipped > 0) {
+    return absl::StrCat("-- up to ", e.skipped, e.skipped == 1 ? " call" : " calls",
+                        " may be missing (the kernel skipped ", e.skipped,
+                        e.skipped == 1 ? " run" : " runs", ") --");
+  }
   std::string out;
   if (e.ts_ns) {
     absl::StrAppend(&out, absl::StrFormat("%d.%09d ", *e.ts_ns / 1000000000,
@@ -167,6 +176,7 @@ std::string FormatText(const Event& e, Arch arch) {
 
 std::string FormatJson(const Event& e, Arch arch) {
   if (e.lost > 0) return absl::StrCat("{\"gap\":", e.lost, "}");
+  if (e.skipped > 0) return absl::StrCat("{\"skipped\":", e.skipped, "}");
   std::string out = absl::StrCat("{\"pid\":", e.pid, ",\"nr\":", e.nr,
                                  ",\"syscall\":\"", SyscallLabel(e, arch), "\"");
   if (e.compat) absl::StrAppend(&out, ",\"compat\":true");

@@ -21,6 +21,9 @@ struct Event {
   // low 30 bits.
   bool out_of_range = false;
   uint64_t lost = 0;        // > 0: a gap marker; the other fields are unset
+  // > 0: a skipped-runs marker (up to this many calls may be missing); the
+  // other fields are unset.
+  uint64_t skipped = 0;
   std::optional<uint64_t> ts_ns;        // --timestamps (boot clock)
   std::optional<uint32_t> tid;          // --tid
   std::optional<std::string> comm;      // --comm
@@ -40,12 +43,14 @@ Event EventFromRecord(uint64_t record);
 // "31996 getrusage(98)" plus the rich fields that are set:
 // "12.000123456 31996/31997 (bash) openat(257) = -2 ENOENT <0.000012>";
 // a call whose return event was lost: "... getppid(110) = ? (return lost)";
-// a gap: "-- 12 records lost --" (12 calls). No newline.
+// a gap: "-- 12 records lost --" (12 calls); skipped runs: "-- up to 3
+// calls may be missing (the kernel skipped 3 runs) --". No newline.
 std::string FormatText(const Event& e, Arch arch);
 
 // One JSON object, no newline. Fields (stable): pid, nr, syscall, and when
 // known compat, out_of_range, ts_ns, tid, comm, ret, errno, duration_ns,
-// ret_lost; a gap marker is {"gap": N}.
+// ret_lost; a gap marker is {"gap": N}, a skipped-runs marker
+// {"skipped": N}.
 std::string FormatJson(const Event& e, Arch arch);
 
 // The syscall's name; "ia32:NAME" for compat calls (i386 table);

@@ -79,6 +79,12 @@ void EventPairer::Add(const sysstream_event& ev) {
     Gap(static_cast<uint32_t>(ev.record));
     return;
   }
+  if (ev.kind == SYSSTREAM_EV_SKIP) {
+    Event e;
+    e.skipped = static_cast<uint32_t>(ev.record);
+    out_(e);
+    return;
+  }
   if (!(fields_ & kBinRet)) {
     if (ev.kind == SYSSTREAM_EV_ENTER) out_(EventFromWire(ev, fields_));
     return;

@@ -49,6 +49,9 @@ inline uint32_t RecordSyscall(uint64_t record) {
 inline bool IsGapMarker(uint64_t record) {
   return RecordPid(record) == SYSSTREAM_GAP_PID;
 }
+inline bool IsSkipMarker(uint64_t record) {
+  return RecordPid(record) == SYSSTREAM_SKIP_PID;
+}
 inline uint64_t MakeRecord(uint32_t pid, uint32_t nr) {
   return (static_cast<uint64_t>(pid) << 32) | nr;
 }

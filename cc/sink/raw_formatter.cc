@@ -16,7 +16,8 @@ void RawFormatter::OnRecord(uint64_t record) {
 }
 
 void RawFormatter::OnEvent(const sysstream_event& event) {
-  if (event.kind == SYSSTREAM_EV_ENTER || event.kind == SYSSTREAM_EV_GAP) {
+  if (event.kind == SYSSTREAM_EV_ENTER || event.kind == SYSSTREAM_EV_GAP ||
+      event.kind == SYSSTREAM_EV_SKIP) {
     OnRecord(event.record);
   }
 }

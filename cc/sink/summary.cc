@@ -14,6 +14,10 @@ void SyscallSummary::Add(const Event& e) {
     lost_ += e.lost;
     return;
   }
+  if (e.skipped > 0) {
+    maybe_missing_ += e.skipped;
+    return;
+  }
   const uint64_t key = (static_cast<uint64_t>(e.pid) << 32) | RecordNumber(e);
   Row& row = rows_[key];
   ++row.calls;
@@ -58,6 +62,10 @@ std::string SyscallSummary::Table(Arch arch) const {
                                         calls_));
   absl::StrAppend(&out, absl::StrFormat("%10s  %-24s %12d\n", "", "lost",
                                         lost_));
+  if (maybe_missing_ > 0) {
+    absl::StrAppend(&out, absl::StrFormat("%10s  %-24s %12d\n", "",
+                                          "may be missing (up to)", maybe_missing_));
+  }
   // Calls counted in "total" whose return value is unknown: not lost calls.
   if (has_ret_) {
     absl::StrAppend(&out, absl::StrFormat("%10s  %-24s %12d\n", "",

@@ -16,12 +16,14 @@ class SyscallSummary {
  public:
   void Add(const Event& e);
   // The table, one row per (pid, syscall), pids ascending and calls
-  // descending within a pid, then totals, the calls lost and (with --ret)
-  // the calls whose return was lost.
+  // descending within a pid, then totals, the calls lost, the calls that may
+  // be missing (if any) and (with --ret) the calls whose return was lost.
   std::string Table(Arch arch) const;
   uint64_t calls() const { return calls_; }
   uint64_t lost() const { return lost_; }
   uint64_t returns_lost() const { return returns_lost_; }
+  // Calls that may be missing (skipped-runs markers): an upper bound.
+  uint64_t maybe_missing() const { return maybe_missing_; }
 
  private:
   struct Row {
@@ -33,6 +35,7 @@ class SyscallSummary {
   uint64_t calls_ = 0;
   uint64_t lost_ = 0;
   uint64_t returns_lost_ = 0;  // --ret: calls whose return event was lost
+  uint64_t maybe_missing_ = 0;
   bool has_ret_ = false;
   bool has_time_ = false;
 };

@@ -13,6 +13,10 @@ std::string FormatVerbose(uint64_t record) {
     return absl::StrCat("-- gap: ", RecordSyscall(record), " records lost --  ",
                         hex, "\n");
   }
+  if (IsSkipMarker(record)) {
+    return absl::StrCat("-- skipped runs: up to ", RecordSyscall(record),
+                        " calls may be missing --  ", hex, "\n");
+  }
   const uint32_t nr = RecordSyscall(record);
   absl::string_view name = SyscallName(HostArch(), nr);
   return absl::StrCat(

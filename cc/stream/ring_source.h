@@ -29,6 +29,17 @@ class EntrySink {
   virtual void OnEntry(uint32_t ring, const RingEntry& entry) = 0;
 };
 
+// Runs of the kernel programs that the kernel skipped since they were
+// attached (each program's recursion_misses; Linux 7.x can preempt a
+// running program, and a run of the same program on that CPU meanwhile is
+// skipped). Zero where the kernel does not count them (before 5.12).
+struct SkippedRuns {
+  uint64_t sys_enter = 0;  // calls whose entry was not seen
+  uint64_t sys_exit = 0;   // returns (and seccomp-denied calls) not seen
+  uint64_t fork = 0;       // forks not seen: children not followed
+  uint64_t exit = 0;       // process ends not seen
+};
+
 class RingSource {
  public:
   virtual ~RingSource() = default;
@@ -50,6 +61,8 @@ class RingSource {
   // Ring entries of a size or kind this build does not know: counted as
   // an error, never dropped silently.
   virtual uint64_t malformed_entries() const = 0;
+  // Readable after the capabilities are dropped.
+  virtual SkippedRuns skipped_runs() const = 0;
 };
 
 }  // namespace sysstream

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -91,11 +92,14 @@ class StreamSink final : public RecordSink {
     }
   }
 
-  // A bare record (raw mode) or a gap marker (every mode).
+  // A bare record (raw mode) or a gap or skipped-runs marker (every mode).
   void OnRecord(uint64_t record) override {
     if (IsGapMarker(record)) {
       lost_ += RecordSyscall(record);
       ++gap_markers_;
+    } else if (IsSkipMarker(record)) {
+      maybe_missing_ += RecordSyscall(record);
+      Verbose(record);
     } else {
       ++events_;
       Verbose(record);
@@ -130,6 +134,7 @@ class StreamSink final : public RecordSink {
   uint64_t events() const { return events_; }
   uint64_t lost() const { return lost_; }
   uint64_t gap_markers() const { return gap_markers_; }
+  uint64_t maybe_missing() const { return maybe_missing_; }
 
  private:
   void Verbose(uint64_t record) {
@@ -146,6 +151,7 @@ class StreamSink final : public RecordSink {
   uint64_t events_ = 0;
   uint64_t lost_ = 0;
   uint64_t gap_markers_ = 0;
+  uint64_t maybe_missing_ = 0;
 };
 
 // RunStream's steps: Open (descriptors), Run (until a stop), Finish (the
@@ -158,7 +164,7 @@ class StreamLoop {
         writer_(writer),
         options_(options),
         sink_(writer, options),
-        merge_(source.rings()),
+        merge_(source.rings() + 1),  // the last: skipped-runs markers
         merge_input_(merge_),
         clock_(options.clock ? options.clock : BoottimeNs),
         hold_ns_(static_cast<uint64_t>(
@@ -184,6 +190,8 @@ class StreamLoop {
   void KillCommand();
   // Drains every ring and writes what no ring can still precede.
   absl::Status DrainRound();
+  // Runs the kernel skipped since the last look: a marker at `ts`.
+  void MarkSkippedRuns(uint64_t ts);
   absl::Status DrainAll();
   void ReportUnreportedLosses();
 
@@ -195,6 +203,7 @@ class StreamLoop {
   MergeInput merge_input_;
   const std::function<uint64_t()> clock_;
   const uint64_t hold_ns_;
+  uint64_t skipped_seen_ = 0;  // sys_enter runs skipped, already marked
   StreamStats stats_;
   Fd signal_fd_, timer_fd_, epoll_fd_;
   absl::Time start_, last_flush_, last_progress_, last_cgroup_check_;
@@ -387,6 +396,8 @@ absl::Status StreamLoop::Finish() {
   stats_.gap_markers = sink_.gap_markers();
   stats_.malformed = source_.malformed_entries();
   stats_.late = merge_.late();
+  stats_.maybe_missing = sink_.maybe_missing();
+  stats_.skipped = source_.skipped_runs();
   stats_.rings = source_.rings();
   stats_.seconds = absl::ToDoubleSeconds(absl::Now() - start_);
   return absl::OkStatus();
@@ -397,9 +408,27 @@ absl::Status StreamLoop::Finish() {
 absl::Status StreamLoop::DrainRound() {
   const uint64_t drain_start = clock_();
   RETURN_IF_ERROR(source_.Drain(&merge_input_).status());
+  MarkSkippedRuns(drain_start);
   merge_.ReleaseUpTo(Watermark(drain_start, hold_ns_),
                      [this](const RingEntry& entry) { sink_.OnEntry(entry); });
   return absl::OkStatus();
+}
+
+// The skipped runs happened before `ts` (and after the previous marker):
+// the marker goes into the merge there, as if from a ring of its own.
+void StreamLoop::MarkSkippedRuns(uint64_t ts) {
+  const uint64_t now = source_.skipped_runs().sys_enter;
+  uint64_t n = now > skipped_seen_ ? now - skipped_seen_ : 0;
+  skipped_seen_ = std::max(skipped_seen_, now);
+  while (n > 0) {
+    const uint32_t part =
+        static_cast<uint32_t>(n > SYSSTREAM_GAP_MAX ? SYSSTREAM_GAP_MAX : n);
+    RingEntry marker;
+    marker.ts_ns = ts;
+    marker.record = MakeRecord(SYSSTREAM_SKIP_PID, part);
+    merge_.Add(source_.rings(), ts, marker);
+    n -= part;
+  }
 }
 
 // On stop, after Detach: every ring to its end, then all of it in order.
@@ -408,6 +437,7 @@ absl::Status StreamLoop::DrainAll() {
     ASSIGN_OR_RETURN(const uint64_t drained, source_.Drain(&merge_input_));
     if (drained == 0) break;
   }
+  MarkSkippedRuns(clock_());
   merge_.ReleaseAll([this](const RingEntry& entry) { sink_.OnEntry(entry); });
   return absl::OkStatus();
 }

@@ -68,6 +68,9 @@ struct StreamStats {
   // flight longer than merge_hold): written at once, out of order.
   uint64_t late = 0;
   uint32_t rings = 0;
+  // Skipped-runs markers written: up to this many calls may be missing.
+  uint64_t maybe_missing = 0;
+  SkippedRuns skipped;  // the kernel's counts at the end
   double seconds = 0;
   int stop_signal = 0;        // the signal that stopped us, if any
   bool targets_gone = false;  // every target exited

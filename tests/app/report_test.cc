@@ -101,6 +101,16 @@ TEST(OtherLinesTest, Text) {
             "stopped by SIGTERM while waiting; no log written");
   EXPECT_EQ(FollowFailedLine(4),
             "4 children could not be followed: target table full");
+  StreamStats none;
+  EXPECT_EQ(SkippedRunsLine(none), "");
+  StreamStats skipped;
+  skipped.skipped = {7, 2, 1, 0};
+  skipped.maybe_missing = 7;
+  EXPECT_EQ(SkippedRunsLine(skipped),
+            "the kernel skipped runs of sysstream's programs (a preempted BPF "
+            "program, Linux 7.x): sys_enter 7 (up to 7 calls may be missing, "
+            "marked in the log), sys_exit 2 (returns or denied calls), fork 1 "
+            "(children not followed), exit 0");
   EXPECT_EQ(LateEntriesLine(1),
             "1 entry reached the merge of the rings after later ones had "
             "been written: written at once, out of order");

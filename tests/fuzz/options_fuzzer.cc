@@ -48,9 +48,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(pid >= 1 && pid <= sysstream::kMaxPid);
     Check(seen.insert(pid).second);
   }
-  Check(opts->ring_bytes >= sysstream::kMinRingBytes &&
-        opts->ring_bytes <= sysstream::kMaxRingBytes &&
-        (opts->ring_bytes & (opts->ring_bytes - 1)) == 0);
+  // 0: not given (the probe picks a size per CPU count).
+  Check(opts->ring_bytes == 0 ||
+        (opts->ring_bytes >= sysstream::kMinRingBytes &&
+         opts->ring_bytes <= sysstream::kMaxRingBytes &&
+         (opts->ring_bytes & (opts->ring_bytes - 1)) == 0));
   Check(!opts->delimiter.empty());
   Check(!opts->log_path.empty());
   Check(opts->duration_ms >= 0);

@@ -34,6 +34,17 @@ TEST(Event, GapMarkers) {
   EXPECT_EQ(FormatJson(e, Arch::kX86_64), R"({"gap":12})");
 }
 
+TEST(Event, SkippedRunsMarkers) {
+  Event e = EventFromRecord(0xfffffffe00000003ULL);
+  EXPECT_EQ(e.skipped, 3u);
+  EXPECT_EQ(e.lost, 0u);
+  EXPECT_EQ(FormatText(e, Arch::kX86_64),
+            "-- up to 3 calls may be missing (the kernel skipped 3 runs) --");
+  EXPECT_EQ(FormatJson(e, Arch::kX86_64), R"({"skipped":3})");
+  EXPECT_EQ(FormatText(EventFromRecord(0xfffffffe00000001ULL), Arch::kX86_64),
+            "-- up to 1 call may be missing (the kernel skipped 1 run) --");
+}
+
 TEST(Event, UnknownAndCompatSyscalls) {
   Event unknown = EventFromRecord((uint64_t{5} << 32) | 999);
   EXPECT_EQ(FormatText(unknown, Arch::kX86_64), "5 syscall_999(999)");

@@ -22,6 +22,7 @@ namespace sysstream {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 constexpr uint32_t kPid = 31996;
@@ -122,6 +123,48 @@ TEST(BinFormatterTest, RecordsBecomeEnterAndGapEvents) {
   gap.size = 48;
   gap.record = 0xffffffff0000000cULL;
   EXPECT_THAT(out.written, ElementsAre(Bytes(enter), Bytes(gap)));
+}
+
+// A skipped-runs marker keeps its kind through every format: raw as a
+// record, bin as an EV_SKIP event, text and jsonl as their markers, and
+// the summary counts it apart.
+TEST(FormatterTest, SkippedRunsMarkersInEveryFormat) {
+  const uint64_t marker = MakeRecord(SYSSTREAM_SKIP_PID, 5);
+  Records raw_out, bin_out, text_out, jsonl_out;
+  RawFormatter raw("\t", raw_out);
+  BinFormatter bin(bin_out);
+  LineFormatter text(FormatText, X86(kBinRet), text_out);
+  LineFormatter jsonl(FormatJson, X86(kBinRet), jsonl_out);
+  for (Formatter* f : std::vector<Formatter*>{&raw, &bin, &text, &jsonl}) {
+    f->OnRecord(marker);
+  }
+  EXPECT_THAT(raw_out.written, ElementsAre("fffffffe00000005\t"));
+  sysstream_event skip = {};
+  skip.kind = SYSSTREAM_EV_SKIP;
+  skip.size = 48;
+  skip.record = marker;
+  EXPECT_THAT(bin_out.written, ElementsAre(Bytes(skip)));
+  EXPECT_THAT(text_out.written,
+              ElementsAre("-- up to 5 calls may be missing (the kernel "
+                          "skipped 5 runs) --\n"));
+  EXPECT_THAT(jsonl_out.written, ElementsAre("{\"skipped\":5}\n"));
+  // From a bin log (decode): the event gives the same marker.
+  Records text_again, raw_again;
+  LineFormatter text2(FormatText, X86(kBinRet), text_again);
+  RawFormatter raw2("\t", raw_again);
+  text2.OnEvent(skip);
+  raw2.OnEvent(skip);
+  EXPECT_EQ(text_again.written, text_out.written);
+  EXPECT_THAT(raw_again.written, ElementsAre("fffffffe00000005\t"));
+  SyscallSummary summary;
+  SummaryFormatter counts(kBinRet, summary);
+  counts.OnRecord(MakeRecord(kPid, kGetrusage));
+  counts.OnEvent(skip);
+  EXPECT_EQ(summary.calls(), 1u);
+  EXPECT_EQ(summary.lost(), 0u);
+  EXPECT_EQ(summary.maybe_missing(), 5u);
+  EXPECT_THAT(summary.Table(Arch::kX86_64),
+              HasSubstr("may be missing (up to)              5\n"));
 }
 
 TEST(BinFormatterTest, EventsAsTheKernelWroteThemButNoThreadEnds) {

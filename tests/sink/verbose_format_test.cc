@@ -58,8 +58,15 @@ TEST(VerboseFormatTest, UnknownSyscallNumber) {
 
 TEST(VerboseFormatTest, LargestPidIsUnsigned) {
   ASSERT_TRUE(SyscallName(HostArch(), 999).empty());
-  EXPECT_EQ(FormatVerbose(MakeRecord(0xfffffffeU, 999)),
-            "pid 4294967294  syscall_999(999)  fffffffe000003e7\n");
+  // (0xfffffffe and 0xffffffff are the markers' pids.)
+  EXPECT_EQ(FormatVerbose(MakeRecord(0xfffffffdU, 999)),
+            "pid 4294967293  syscall_999(999)  fffffffd000003e7\n");
+}
+
+TEST(VerboseFormatTest, SkippedRunsMarker) {
+  EXPECT_EQ(FormatVerbose(MakeRecord(SYSSTREAM_SKIP_PID, 4)),
+            "-- skipped runs: up to 4 calls may be missing --  "
+            "fffffffe00000004\n");
 }
 
 TEST(VerboseFormatTest, GapMarker) {

@@ -105,6 +105,7 @@ class FakeRing : public RingSource {
   }
   uint64_t returns_lost() const override { return kernel_returns_lost; }
   uint64_t malformed_entries() const override { return malformed; }
+  SkippedRuns skipped_runs() const override { return skipped; }
 
   std::deque<std::vector<Entry>> batches;
   std::vector<Entry> at_stop;
@@ -113,6 +114,7 @@ class FakeRing : public RingSource {
   uint64_t unreported_lost = 0;
   uint64_t kernel_returns_lost = 0;
   uint64_t malformed = 0;
+  SkippedRuns skipped;
   bool detached = false;
   bool at_stop_taken = false;
   int drains = 0;
@@ -356,6 +358,27 @@ TEST_F(MergeTest, IdleRingsDoNotHoldTheStreamBack) {
   // before the stop.
   ASSERT_GT(written.size(), 5u);
   EXPECT_EQ(written[5], 13u);
+}
+
+// Runs the kernel skipped become a marker at the time of the drain that
+// found them, in order with the entries around it.
+TEST_F(MergeTest, SkippedRunsAreMarkedWhereTheyWereFound) {
+  uint64_t now = 1000;
+  options_.clock = [&now] { return now; };
+  options_.merge_hold = absl::ZeroDuration();
+  ring_.batches = {{Record(kPid, kGetrusage, 900, 0)},
+                   {Record(kPid + 1, kGetppid, 1100, 1)}};
+  ring_.after_drain = [&] {
+    if (now == 1000) ring_.skipped.sys_enter = 3;  // found by this drain
+    now += 200;
+  };
+  ring_.at_stop = {Record(kPid, kOpenat, 1300, 0)};
+  EXPECT_EQ(Run(),
+            "7cfc00000062\tfffffffe00000003\t7cfd0000006e\t7cfc00000101\t");
+  EXPECT_EQ(stats_.maybe_missing, 3u);
+  EXPECT_EQ(stats_.skipped.sys_enter, 3u);
+  EXPECT_EQ(stats_.events, 3u);
+  EXPECT_EQ(stats_.lost, 0u);
 }
 
 // On stop nothing waits for a watermark: the rest of every ring is written,

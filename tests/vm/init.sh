@@ -8,7 +8,7 @@
 #   SYSSTREAM-RESULT name=<scenario> ok=<0|1> detail=<text>
 #   SYSSTREAM-DONE
 # then powers the machine off. Scenarios come from the kernel command line
-# (sysstream.scenarios=a,b,c), default all nine.
+# (sysstream.scenarios=a,b,c), default all ten.
 /bin/busybox mkdir -p /proc /sys /dev /tmp /bin /sbin /usr/bin /usr/sbin
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sysfs /sys
@@ -23,7 +23,7 @@ mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mkdir -p /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 
-scenarios="seq follow gap sigterm ret seccomp compat pod podns"
+scenarios="seq follow gap preempt sigterm ret seccomp compat pod podns"
 # shellcheck disable=SC2013  # words, not lines
 for arg in $(cat /proc/cmdline); do
   case "$arg" in

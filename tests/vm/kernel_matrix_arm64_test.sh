@@ -18,5 +18,5 @@ export SYSSTREAM_VM_RELEASES=${SYSSTREAM_VM_RELEASES:-bullseye bookworm trixie s
 SYSSTREAM_VM_BUSYBOX=$(readlink -f "$5")
 export SYSSTREAM_VM_BUSYBOX
 # The default scenarios plus "seccomp" (denied calls recorded at sys_exit).
-export SYSSTREAM_VM_SCENARIOS=${SYSSTREAM_VM_SCENARIOS:-seq follow gap sigterm ret seccomp pod podns}
+export SYSSTREAM_VM_SCENARIOS=${SYSSTREAM_VM_SCENARIOS:-seq follow gap preempt sigterm ret seccomp pod podns}
 exec bash "$1" "$2" "$3" "$4"

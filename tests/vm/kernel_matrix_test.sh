@@ -12,5 +12,5 @@ if [ "$(id -u)" -ne 0 ] && [ -z "${SYSSTREAM_VM_CACHE:-}" ]; then
 fi
 # The default scenarios plus "seccomp" (denied calls recorded at sys_exit)
 # and "compat" (ia32 calls through int $0x80; out-of-range numbers).
-export SYSSTREAM_VM_SCENARIOS=${SYSSTREAM_VM_SCENARIOS:-seq follow gap sigterm ret seccomp compat pod podns}
+export SYSSTREAM_VM_SCENARIOS=${SYSSTREAM_VM_SCENARIOS:-seq follow gap preempt sigterm ret seccomp compat pod podns}
 exec bash "$1" "$2" "$3" "$4"

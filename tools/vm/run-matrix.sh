@@ -39,7 +39,7 @@ fi
 sysstream=$1 workload=$2
 init=${3:-$here/../../tests/vm/init.sh}
 releases=${SYSSTREAM_VM_RELEASES:-bullseye bookworm trixie sid}
-scenarios=${SYSSTREAM_VM_SCENARIOS:-seq follow gap sigterm ret pod podns}
+scenarios=${SYSSTREAM_VM_SCENARIOS:-seq follow gap preempt sigterm ret pod podns}
 boot_timeout=${SYSSTREAM_VM_TIMEOUT:-150}
 smp=${SYSSTREAM_VM_SMP:-4}
 # Single-threaded TCG (both vCPUs on one host thread, interleaved): with
