@@ -656,8 +656,8 @@ Options:
                         \t \n \r \0 are decoded (default: \t)
       --ring-size SIZE  size of each BPF ring buffer (one per CPU): a power
                         of two from 4 KiB to 1 GiB; suffixes K, M, G or
-                        KiB, MiB, GiB (default: 8 MiB, less beyond 8 CPUs:
-                        64 MiB in all, at least 1 MiB each)
+                        KiB, MiB, GiB (default: 8 MiB, less beyond 32
+                        CPUs: 256 MiB in all, at least 1 MiB each)
       --btf PATH        kernel BTF file, for kernels without
                         /sys/kernel/btf/vmlinux (default: the kernel's own)
 

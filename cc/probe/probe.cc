@@ -410,7 +410,7 @@ int OnRingEntry(void* ctx, void* data, size_t size) {
 }
 
 uint64_t DefaultRingBytes(uint32_t rings) {
-  constexpr uint64_t kMost = 8u << 20, kLeast = 1u << 20, kBudget = 64u << 20;
+  constexpr uint64_t kMost = 8u << 20, kLeast = 1u << 20, kBudget = 256u << 20;
   uint64_t bytes = kMost;
   while (bytes > kLeast && bytes * rings > kBudget) bytes /= 2;
   return bytes;

@@ -59,7 +59,7 @@ struct RingLayout {
 };
 
 // The size of each of `rings` rings when --ring-size is not given: 8 MiB,
-// less once there are more than 8 rings (a 64 MiB budget), never below
+// less once there are more than 32 rings (a 256 MiB budget), never below
 // 1 MiB; a power of two.
 uint64_t DefaultRingBytes(uint32_t rings);
 

@@ -761,6 +761,34 @@ TEST(Loss, FullRingGivesGapMarkersThatAccountForEveryCall) {
   }
 }
 
+// Two threads on two CPUs fill their own rings (64 KiB each) while the
+// consumer is stopped: every call is a record or counted in a gap marker,
+// exactly, across the merge of the rings.
+TEST(Loss, TwoPinnedThreadsOverflowingTheirRingsAreAccountedExactly) {
+  if (UsableCpus() < 2) GTEST_SKIP() << "needs two CPUs to pin to";
+  const std::string log = TempPath("loss2.log");
+  constexpr int kCallsEach = 400000;
+  Workload w = Workload::Start(
+      {"threads", "2", std::to_string(kCallsEach), "pin"});
+  Tracer t = Tracer::Start({"-q", "-e", "getppid", "--ring-size", "64K", "-f",
+                            log, std::to_string(w.proc.pid)});
+  ASSERT_THAT(t.ready_line, HasSubstr("sysstream: tracing"));
+  w.Go();
+  EXPECT_TRUE(
+      StallConsumer(t.proc.pid, [&w] { return WaitCpuTicks(w.proc.pid, 4); }));
+  EXPECT_EQ(w.Finish(), 0);
+  t.Finish();
+  EXPECT_EQ(t.exit_code, 0) << t.stderr_rest;
+  const RawLog parsed = ParseRawLog(log);
+  ASSERT_TRUE(parsed.well_formed) << parsed.error;
+  const uint64_t getppids =
+      parsed.CallsOf(static_cast<uint32_t>(w.proc.pid), kGetppid);
+  EXPECT_GT(parsed.lost, 0u) << "the rings never overflowed";
+  EXPECT_EQ(getppids + parsed.lost, 2u * kCallsEach);
+  EXPECT_THAT(t.stderr_rest,
+              HasSubstr(absl::StrCat(", ", parsed.lost, " lost,")));
+}
+
 TEST(Stop, SigtermMidBurstLeavesAWellFormedCompleteLog) {
   const std::string log = TempPath("sigterm.log");
   Workload w = Workload::Start({"burst", "0"});

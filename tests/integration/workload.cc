@@ -32,19 +32,10 @@ void Getppids(long n) {
   for (long i = 0; i < n; ++i) syscall(SYS_getppid);
 }
 
-void* ThreadMain(void* arg) {
-  Getppids(*static_cast<long*>(arg));
-  return nullptr;
-}
-
-int Usage() {
-  std::fprintf(stderr,
-               "usage: workload seq N | nowait-seq N | threads T M | "
-               "pingpong N [pin] | forkexec | child | burst N | fail\n");
-  return 2;
-}
-
-}  // namespace
+struct ThreadWork {
+  long calls = 0;
+  int cpu = -1;  // pinned there if >= 0
+};
 
 // The first two CPUs this process may run on.
 bool TwoCpus(int cpus[2]) {
@@ -63,6 +54,22 @@ bool PinTo(int cpu) {
   CPU_SET(cpu, &set);
   return sched_setaffinity(0, sizeof(set), &set) == 0;
 }
+
+void* ThreadMain(void* arg) {
+  const ThreadWork* work = static_cast<ThreadWork*>(arg);
+  if (work->cpu >= 0 && !PinTo(work->cpu)) ExitGroup(94);
+  Getppids(work->calls);
+  return nullptr;
+}
+
+int Usage() {
+  std::fprintf(stderr,
+               "usage: workload seq N | nowait-seq N | threads T M [pin] | "
+               "pingpong N [pin] | forkexec | child | burst N | fail\n");
+  return 2;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) return Usage();
@@ -87,13 +94,24 @@ int main(int argc, char** argv) {
     ExitGroup(0);
   }
   if (mode == "threads") {
-    // T threads, each making M getppid calls.
+    // T threads, each making M getppid calls; "threads T M pin": thread i
+    // on the i-th CPU this process may use (round robin).
     const long m = argc > 3 ? std::atol(argv[3]) : 0;
+    std::vector<int> cpus;
+    if (argc > 4 && std::string(argv[4]) == "pin") {
+      cpu_set_t set;
+      if (sched_getaffinity(0, sizeof(set), &set) != 0) return 93;
+      for (int c = 0; c < CPU_SETSIZE; ++c) {
+        if (CPU_ISSET(c, &set)) cpus.push_back(c);
+      }
+    }
     WaitForGo();
     std::vector<pthread_t> threads(n);
-    std::vector<long> counts(n, m);
+    std::vector<ThreadWork> work(n);
     for (long i = 0; i < n; ++i) {
-      pthread_create(&threads[i], nullptr, ThreadMain, &counts[i]);
+      work[i].calls = m;
+      if (!cpus.empty()) work[i].cpu = cpus[i % cpus.size()];
+      pthread_create(&threads[i], nullptr, ThreadMain, &work[i]);
     }
     for (pthread_t t : threads) pthread_join(t, nullptr);
     ExitGroup(0);
