@@ -730,7 +730,11 @@ Log format:
   Each record is the lowercase hex (printf "%lx") of
   (pid << 32 | syscall_nr), followed by the delimiter. A gap marker has the
   pid field 0xffffffff; its low 32 bits count the records that were lost
-  (ring buffer full) since the previous marker.
+  (ring buffer full) since the previous marker. A skipped-runs marker has
+  the pid field 0xfffffffe: up to its low 32 bits' count of calls may be
+  missing there (runs of the BPF program the kernel skipped; Linux 7.x).
+  Records are merged from one ring per CPU into the order the calls
+  entered the kernel (by the kernel's clock).
 
 Exit status:
   0        success; with -- COMMAND, the command's exit status

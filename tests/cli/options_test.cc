@@ -700,6 +700,8 @@ TEST(HelpTextTest, StatesUsageDefaultsFormatAndExitCodes) {
            "%lx",
            "pid << 32 | syscall_nr",
            "0xffffffff",
+           "0xfffffffe",
+           "one ring per CPU",
            "every process on the system is traced",
            "128+N",
            "126/127",
