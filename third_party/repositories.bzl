@@ -77,6 +77,124 @@ debian_arm64_sysroot = repository_rule(
     local = True,
 )
 
+# Files of Debian's kernel headers that cc/syscalls/gen_signatures.py reads,
+# relative to /usr/src/linux-headers-<abi>-{common,amd64}.
+_LINUX_HEADERS_FILES = {
+    "common": [
+        "include/linux/syscalls.h",
+        "include/asm-generic/syscalls.h",
+        "arch/x86/include/asm/unistd.h",
+        "arch/arm64/include/asm/unistd.h",
+        "arch/arm64/include/uapi/asm/unistd.h",
+    ],
+    "amd64": [
+        "arch/x86/include/generated/asm/syscalls_64.h",
+        "include/generated/autoconf.h",
+    ],
+}
+
+def _version_key(abi):
+    # "6.1.0-57" -> [6, 1, 0, 57]: numeric order, so -100 sorts after -99.
+    key, num = [], ""
+    for c in abi.elems():
+        if c.isdigit():
+            num += c
+        elif num:
+            key.append(int(num))
+            num = ""
+    if num:
+        key.append(int(num))
+    return key
+
+def _linux_headers_abi(rctx):
+    """Returns (abi, None) or (None, why not), e.g. ("6.1.0-57", None)."""
+    prefix = rctx.os.environ.get("SYSSTREAM_LINUX_HEADERS", "")
+    if prefix:
+        return prefix, None
+    src = rctx.path("/usr/src")
+    candidates = []
+    if src.exists:
+        for d in src.readdir():
+            name = d.basename
+            if (name.startswith("linux-headers-") and name.endswith("-amd64") and
+                rctx.path("/usr/src/" + name[:-len("amd64")] + "common").exists):
+                candidates.append(name[len("linux-headers-"):-len("-amd64")])
+    if not candidates:
+        return None, "no /usr/src/linux-headers-<abi>-amd64 with its -common beside it"
+
+    # Several ABIs linger after kernel updates: take the one Debian's
+    # metapackage points at, else the newest. (-rt flavours do not match:
+    # their directories are -rt-amd64 and -common-rt.)
+    res = rctx.execute(["dpkg-query", "-W", "-f=${Depends}", "linux-headers-amd64"], quiet = True)
+    if res.return_code == 0:
+        dep = res.stdout.strip().split(" ")[0].split(",")[0]
+        if dep.startswith("linux-headers-") and dep.endswith("-amd64"):
+            abi = dep[len("linux-headers-"):-len("-amd64")]
+            if abi in candidates:
+                return abi, None
+    return sorted(candidates, key = _version_key)[-1], None
+
+def _linux_headers_impl(rctx):
+    # Debian's linux-headers-<abi>-common (syscall prototypes, every arch's
+    # headers) and linux-headers-<abi>-amd64 (the generated x86_64 syscall
+    # table and the kernel config), installed by tools/setup.sh through the
+    # linux-headers-amd64 metapackage. The ABI (6.1.0-NN) changes with kernel
+    # updates, so it is found here, never written in a BUILD file.
+    # SYSSTREAM_LINUX_HEADERS=6.1.0-NN picks one explicitly.
+    abi, why = _linux_headers_abi(rctx)
+    missing = []
+    if abi:
+        for flavour, files in _LINUX_HEADERS_FILES.items():
+            for f in files:
+                src = "/usr/src/linux-headers-%s-%s/%s" % (abi, flavour, f)
+                if rctx.path(src).exists:
+                    rctx.symlink(src, flavour + "/" + f)
+                else:
+                    missing.append(src)
+        if missing:
+            why = "missing " + ", ".join(missing)
+    targets = ["syscalls_h", "generic_syscalls_h", "x86_unistd_h", "arm64_unistd_h",
+               "x86_64_syscall_entries", "x86_64_autoconf_h"]
+    if why:
+        # Not fatal at fetch time (a glob of @linux_headers would break every
+        # build): the targets that need the headers fail with this message.
+        rctx.file("unavailable.txt", ("@linux_headers: %s.\n" +
+                                      "Install the kernel headers: bash tools/setup.sh " +
+                                      "(Debian package linux-headers-amd64), then " +
+                                      "bazel sync --only=linux_headers.\n") % why)
+        rctx.file("BUILD.bazel", """
+package(default_visibility = ["//visibility:public"])
+genrule(
+    name = "unavailable",
+    srcs = ["unavailable.txt"],
+    outs = ["unavailable.h"],
+    cmd = "cat $< >&2; exit 1",
+)
+[filegroup(name = n, srcs = [":unavailable"]) for n in %r]
+""" % targets)
+        return
+    rctx.file("abi.txt", abi + "\n")
+    rctx.file("BUILD.bazel", """
+package(default_visibility = ["//visibility:public"])
+# Debian kernel headers, ABI %s (see third_party/repositories.bzl).
+exports_files(["abi.txt"])
+filegroup(name = "syscalls_h", srcs = ["common/include/linux/syscalls.h"])
+filegroup(name = "generic_syscalls_h", srcs = ["common/include/asm-generic/syscalls.h"])
+filegroup(name = "x86_unistd_h", srcs = ["common/arch/x86/include/asm/unistd.h"])
+filegroup(name = "arm64_unistd_h", srcs = [
+    "common/arch/arm64/include/asm/unistd.h",
+    "common/arch/arm64/include/uapi/asm/unistd.h",
+])
+filegroup(name = "x86_64_syscall_entries", srcs = ["amd64/arch/x86/include/generated/asm/syscalls_64.h"])
+filegroup(name = "x86_64_autoconf_h", srcs = ["amd64/include/generated/autoconf.h"])
+""" % abi)
+
+linux_headers = repository_rule(
+    implementation = _linux_headers_impl,
+    environ = ["SYSSTREAM_LINUX_HEADERS"],
+    local = True,
+)
+
 def sysstream_repositories():
     debian_rules_cc(name = "rules_cc")
     native.local_repository(
@@ -91,6 +209,7 @@ def sysstream_repositories():
         name = "system",
         build_file = "//third_party:system.BUILD",
     )
+    linux_headers(name = "linux_headers")
     debian_arm64_sysroot(
         name = "system_arm64",
         build_file = "//third_party/toolchains/arm64:system_arm64.BUILD",

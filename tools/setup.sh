@@ -17,6 +17,13 @@ PACKAGES=(
   bpftool
   # Static libraries linked into the binary; uapi headers for syscall tables.
   libbpf-dev libelf-dev zlib1g-dev libabsl-dev linux-libc-dev
+  # Kernel headers of Debian's current kernel ABI, for the syscall argument
+  # signatures (cc/syscalls/gen_signatures.py): the metapackage depends on
+  # linux-headers-<abi>-amd64 (generated x86 syscall table, autoconf.h), which
+  # depends on linux-headers-<abi>-common (include/linux/syscalls.h). Naming
+  # the metapackage, not 6.1.0-NN, keeps this list valid across ABI bumps;
+  # third_party/repositories.bzl finds the installed directories.
+  linux-headers-amd64
   # JSON of container runtimes (header-only).
   nlohmann-json3-dev
   # Tests.
@@ -64,6 +71,9 @@ fi
 # Facts the build relies on; say plainly if the machine lacks them.
 command -v bazel >/dev/null || { echo "setup.sh: bazel not on PATH" >&2; exit 1; }
 [ -x /usr/sbin/bpftool ] || { echo "setup.sh: bpftool missing" >&2; exit 1; }
+abi=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | sed -n 's/^linux-headers-\([^ ,]*\)-amd64.*/\1/p')
+[ -r "/usr/src/linux-headers-$abi-common/include/linux/syscalls.h" ] ||
+  { echo "setup.sh: no /usr/src/linux-headers-$abi-common/include/linux/syscalls.h (linux-headers-amd64 -> '$abi')" >&2; exit 1; }
 if [ ! -r /sys/kernel/btf/vmlinux ] && [ -z "${SYSSTREAM_BTF:-}" ]; then
   echo "setup.sh: warning: no /sys/kernel/btf/vmlinux; build with --action_env=SYSSTREAM_BTF=/path/to/vmlinux" >&2
 fi

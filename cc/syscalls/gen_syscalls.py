@@ -114,7 +114,9 @@ class Preprocessor:
         return proc.stdout
 
 
-def build_table(arch, header, pp):
+def build_table(arch, header, pp, entries=None):
+    """Returns {number: name}; fills `entries` ({number: kernel entry point,
+    e.g. "sys_newfstat"}) from the header's __SYSCALL() table if it has one."""
     with open(header) as f:
         lines = f.read().splitlines()
     # Drop #include lines (asm-generic/unistd.h includes <asm/bitsperlong.h>);
@@ -155,8 +157,11 @@ def build_table(arch, header, pp):
             by_name[name] = eval_int(expr, "__NR_" + name)
         elif line.startswith(TABLE + " "):
             _, rest = line.split(" ", 1)
-            expr, _entry = rest.rsplit(" ", 1)
-            table_nrs.add(eval_int(expr, "__SYSCALL number"))
+            expr, entry = rest.rsplit(" ", 1)
+            nr = eval_int(expr, "__SYSCALL number")
+            table_nrs.add(nr)
+            if entries is not None:
+                entries[nr] = entry
     if set(by_name) != names:
         fail("%s: could not expand %s" % (arch, sorted(names - set(by_name))))
 
