@@ -22,7 +22,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <utility>
 #include <vector>
 
@@ -84,6 +83,28 @@ class OrderedMerge {
     Entry entry;
   };
 
+  // A ring's held entries, oldest first: a vector consumed from the front,
+  // so that a steady stream reuses its memory (no allocation per entry).
+  class Fifo {
+   public:
+    bool empty() const { return head_ == items_.size(); }
+    Held& front() { return items_[head_]; }
+    void push_back(Held held) { items_.push_back(std::move(held)); }
+    void pop_front() {
+      if (++head_ == items_.size()) {
+        items_.clear();  // keeps the capacity
+        head_ = 0;
+      } else if (head_ >= 4096 && head_ * 2 >= items_.size()) {
+        items_.erase(items_.begin(), items_.begin() + head_);
+        head_ = 0;
+      }
+    }
+
+   private:
+    std::vector<Held> items_;
+    size_t head_ = 0;
+  };
+
   template <typename Emit>
   size_t Release(uint64_t limit, Emit& emit) {
     // A min-heap of the rings whose first held entry is due, by (key, ring).
@@ -103,12 +124,22 @@ class OrderedMerge {
       std::pop_heap(heap_.begin(), heap_.end(), later);
       const size_t r = heap_.back();
       heap_.pop_back();
-      std::deque<Held>& q = rings_[r];
-      released_key_ = std::max(released_key_, q.front().key);
-      emit(static_cast<const Entry&>(q.front().entry));
-      q.pop_front();
-      --held_;
-      ++released;
+      Fifo& q = rings_[r];
+      // Ring r's entries go out in a run while they come before every
+      // other ring's first due entry (one heap step per run, not per entry:
+      // often one ring is all that is due).
+      const bool alone = heap_.empty();
+      const uint64_t next_key = alone ? limit : rings_[heap_.front()].front().key;
+      const size_t next_ring = alone ? r : heap_.front();
+      do {
+        released_key_ = std::max(released_key_, q.front().key);
+        emit(static_cast<const Entry&>(q.front().entry));
+        q.pop_front();
+        --held_;
+        ++released;
+      } while (!q.empty() && q.front().key <= limit &&
+               (q.front().key < next_key ||
+                (q.front().key == next_key && r < next_ring) || alone));
       if (!q.empty() && q.front().key <= limit) {
         heap_.push_back(r);
         std::push_heap(heap_.begin(), heap_.end(), later);
@@ -117,7 +148,7 @@ class OrderedMerge {
     return released;
   }
 
-  std::vector<std::deque<Held>> rings_;
+  std::vector<Fifo> rings_;
   std::vector<uint64_t> last_key_;  // per ring: the key of its last entry
   std::vector<size_t> heap_;        // scratch for Release
   uint64_t floor_ = 0;              // the highest watermark released to

@@ -188,8 +188,10 @@ class StreamLoop {
   // `forward`: the signal for the command, 0 if it already has it.
   void RequestStop(int forward);
   void KillCommand();
-  // Drains every ring and writes what no ring can still precede.
-  absl::Status DrainRound();
+  // Drains every ring and writes what no ring can still precede; on a
+  // timer tick, marks the runs the kernel skipped (a bpf() call a program:
+  // not on every wakeup).
+  absl::Status DrainRound(bool tick);
   // Runs the kernel skipped since the last look: a marker at `ts`.
   void MarkSkippedRuns(uint64_t ts);
   absl::Status DrainAll();
@@ -249,7 +251,7 @@ absl::Status StreamLoop::Run() {
   writer_.SetDeadline(start_ + options_.duration);
   while (!stop_) {
     ASSIGN_OR_RETURN(const bool tick, Wait());
-    RETURN_IF_ERROR(DrainRound());
+    RETURN_IF_ERROR(DrainRound(tick));
     CheckStop();
     if (tick) OnTick(absl::Now());
   }
@@ -405,10 +407,10 @@ absl::Status StreamLoop::Finish() {
 
 // The clock is read before the rings: an entry stamped up to hold_ns_
 // before it was committed by then, so every ring has delivered it.
-absl::Status StreamLoop::DrainRound() {
+absl::Status StreamLoop::DrainRound(bool tick) {
   const uint64_t drain_start = clock_();
   RETURN_IF_ERROR(source_.Drain(&merge_input_).status());
-  MarkSkippedRuns(drain_start);
+  if (tick) MarkSkippedRuns(drain_start);
   merge_.ReleaseUpTo(Watermark(drain_start, hold_ns_),
                      [this](const RingEntry& entry) { sink_.OnEntry(entry); });
   return absl::OkStatus();
