@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -50,18 +51,58 @@ uint64_t BoottimeNs() {
          static_cast<uint64_t>(ts.tv_nsec);
 }
 
-using EntryMerge = OrderedMerge<RingEntry>;
+// An entry while the merge holds it: 16 bytes; a rich event waits apart,
+// in the EventPool (most entries are bare records, held by the hundred
+// thousand for the merge's hold).
+struct HeldEntry {
+  static constexpr uint32_t kNoEvent = UINT32_MAX;
+  uint64_t record = 0;  // if event == kNoEvent
+  uint32_t gap = 0;
+  uint32_t event = kNoEvent;  // its slot in the EventPool
+};
+
+// Rich events held by the merge, in slots reused once written.
+class EventPool {
+ public:
+  uint32_t Put(const sysstream_event& event) {
+    if (free_.empty()) {
+      events_.push_back(event);
+      return static_cast<uint32_t>(events_.size() - 1);
+    }
+    const uint32_t slot = free_.back();
+    free_.pop_back();
+    events_[slot] = event;
+    return slot;
+  }
+  const sysstream_event& At(uint32_t slot) const { return events_[slot]; }
+  void Free(uint32_t slot) { free_.push_back(slot); }
+
+ private:
+  std::vector<sysstream_event> events_;
+  std::vector<uint32_t> free_;
+};
+
+using EntryMerge = OrderedMerge<HeldEntry>;
 
 // Each ring's entries, as a drain hands them over, into the merge.
 class MergeInput final : public EntrySink {
  public:
-  explicit MergeInput(EntryMerge& merge) : merge_(merge) {}
+  MergeInput(EntryMerge& merge, EventPool& events)
+      : merge_(merge), events_(events) {}
   void OnEntry(uint32_t ring, const RingEntry& entry) override {
-    merge_.Add(ring, entry.ts_ns, entry);
+    HeldEntry held;
+    held.gap = entry.gap;
+    if (entry.is_event) {
+      held.event = events_.Put(entry.event);
+    } else {
+      held.record = entry.record;
+    }
+    merge_.Add(ring, entry.ts_ns, held);
   }
 
  private:
   EntryMerge& merge_;
+  EventPool& events_;
 };
 
 // Each record and event of the ring: counted, shown with -v, formatted into
@@ -82,11 +123,12 @@ class StreamSink final : public RecordSink {
   }
 
   // An entry of the merged stream: its CPU's losses before it (as a gap
-  // marker), then its record or event.
-  void OnEntry(const RingEntry& entry) {
+  // marker), then its record or event (whose slot is then free).
+  void OnEntry(const HeldEntry& entry, EventPool& events) {
     if (entry.gap != 0) OnRecord(MakeRecord(SYSSTREAM_GAP_PID, entry.gap));
-    if (entry.is_event) {
-      OnEvent(entry.event);
+    if (entry.event != HeldEntry::kNoEvent) {
+      OnEvent(events.At(entry.event));
+      events.Free(entry.event);
     } else {
       OnRecord(entry.record);
     }
@@ -165,7 +207,7 @@ class StreamLoop {
         options_(options),
         sink_(writer, options),
         merge_(source.rings() + 1),  // the last: skipped-runs markers
-        merge_input_(merge_),
+        merge_input_(merge_, events_),
         clock_(options.clock ? options.clock : BoottimeNs),
         hold_ns_(static_cast<uint64_t>(
             absl::ToInt64Nanoseconds(options.merge_hold))) {}
@@ -202,6 +244,7 @@ class StreamLoop {
   const StreamOptions& options_;
   StreamSink sink_;
   EntryMerge merge_;
+  EventPool events_;
   MergeInput merge_input_;
   const std::function<uint64_t()> clock_;
   const uint64_t hold_ns_;
@@ -412,7 +455,7 @@ absl::Status StreamLoop::DrainRound(bool tick) {
   RETURN_IF_ERROR(source_.Drain(&merge_input_).status());
   if (tick) MarkSkippedRuns(drain_start);
   merge_.ReleaseUpTo(Watermark(drain_start, hold_ns_),
-                     [this](const RingEntry& entry) { sink_.OnEntry(entry); });
+                     [this](const HeldEntry& e) { sink_.OnEntry(e, events_); });
   return absl::OkStatus();
 }
 
@@ -425,8 +468,7 @@ void StreamLoop::MarkSkippedRuns(uint64_t ts) {
   while (n > 0) {
     const uint32_t part =
         static_cast<uint32_t>(n > SYSSTREAM_GAP_MAX ? SYSSTREAM_GAP_MAX : n);
-    RingEntry marker;
-    marker.ts_ns = ts;
+    HeldEntry marker;
     marker.record = MakeRecord(SYSSTREAM_SKIP_PID, part);
     merge_.Add(source_.rings(), ts, marker);
     n -= part;
@@ -440,7 +482,7 @@ absl::Status StreamLoop::DrainAll() {
     if (drained == 0) break;
   }
   MarkSkippedRuns(clock_());
-  merge_.ReleaseAll([this](const RingEntry& entry) { sink_.OnEntry(entry); });
+  merge_.ReleaseAll([this](const HeldEntry& e) { sink_.OnEntry(e, events_); });
   return absl::OkStatus();
 }
 
