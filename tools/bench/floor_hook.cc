@@ -22,6 +22,7 @@
 #include <cstring>
 
 #include "bpf/floor_bpf.skel.h"
+#include "tools/bench/bench_util.h"
 
 namespace {
 
@@ -65,40 +66,15 @@ int main(int argc, char** argv) {
     return Fail("attach raw_tp/sys_enter", err < 0 ? -err : err);
   }
 
-  // An exec failure comes back through this pipe (closed on a good exec).
-  int report[2];
-  if (pipe2(report, O_CLOEXEC) != 0) {
-    int e = errno;
-    floor_bpf__destroy(skel);
-    return Fail("pipe", e);
-  }
-  std::fflush(nullptr);
-  pid_t pid = fork();
+  // Like system(): keyboard signals go to the command, and we stay to detach
+  // and report its status.
+  int exec_errno = 0;
+  const pid_t pid = sysstream::bench::StartCommand(command, &exec_errno);
   if (pid < 0) {
     int e = errno;
     floor_bpf__destroy(skel);
-    return Fail("fork", e);
+    return Fail("pipe or fork", e);
   }
-  if (pid == 0) {
-    close(report[0]);
-    execvp(command[0], command);
-    int e = errno;
-    (void)!write(report[1], &e, sizeof(e));
-    _exit(kCannotRun);
-  }
-  close(report[1]);
-
-  // Like system(): keyboard signals go to the command, and we stay to detach
-  // and report its status.
-  signal(SIGINT, SIG_IGN);
-  signal(SIGQUIT, SIG_IGN);
-
-  int exec_errno = 0;
-  ssize_t n;
-  do {
-    n = read(report[0], &exec_errno, sizeof(exec_errno));
-  } while (n < 0 && errno == EINTR);
-  close(report[0]);
 
   int status = 0;
   pid_t r;
@@ -108,7 +84,7 @@ int main(int argc, char** argv) {
   const int wait_errno = errno;
   floor_bpf__destroy(skel);  // detaches and unloads
 
-  if (n == static_cast<ssize_t>(sizeof(exec_errno))) {
+  if (exec_errno != 0) {
     std::fprintf(stderr, "floor_hook: cannot run '%s': %s\n", command[0],
                  std::strerror(exec_errno));
     return kCannotRun;

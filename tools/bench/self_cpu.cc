@@ -24,6 +24,8 @@
 #include <cstring>
 #include <string>
 
+#include "tools/bench/bench_util.h"
+
 namespace {
 
 constexpr int kFailed = 1;
@@ -92,28 +94,9 @@ int main(int argc, char** argv) {
   FILE* report = std::fopen(report_path, "we");
   if (report == nullptr) return Fail(report_path, errno);
 
-  int pipe_fds[2];  // an exec failure comes back through it
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return Fail("pipe", errno);
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) return Fail("fork", errno);
-  if (pid == 0) {
-    close(pipe_fds[0]);
-    execvp(command[0], command);
-    const int e = errno;
-    (void)!write(pipe_fds[1], &e, sizeof(e));
-    _exit(kCannotRun);
-  }
-  close(pipe_fds[1]);
-  // Like system(): keyboard signals are the command's.
-  signal(SIGINT, SIG_IGN);
-  signal(SIGQUIT, SIG_IGN);
   int exec_errno = 0;
-  ssize_t n;
-  do {
-    n = read(pipe_fds[0], &exec_errno, sizeof(exec_errno));
-  } while (n < 0 && errno == EINTR);
-  close(pipe_fds[0]);
+  const pid_t pid = sysstream::bench::StartCommand(command, &exec_errno);
+  if (pid < 0) return Fail("pipe or fork", errno);
 
   siginfo_t info;
   std::memset(&info, 0, sizeof(info));
@@ -131,7 +114,7 @@ int main(int argc, char** argv) {
   } while (w < 0 && errno == EINTR);
   if (w < 0) return Fail("waitpid", errno);
 
-  if (n == static_cast<ssize_t>(sizeof(exec_errno))) {
+  if (exec_errno != 0) {
     std::fprintf(stderr, "self_cpu: cannot run '%s': %s\n", command[0],
                  std::strerror(exec_errno));
     std::fclose(report);
