@@ -128,9 +128,10 @@ class OrderedMerge {
       // Ring r's entries go out in a run while they come before every
       // other ring's first due entry (one heap step per run, not per entry:
       // often one ring is all that is due).
-      const bool alone = heap_.empty();
-      const uint64_t next_key = alone ? limit : rings_[heap_.front()].front().key;
-      const size_t next_ring = alone ? r : heap_.front();
+      // With no other ring due, the run goes to the limit.
+      const uint64_t next_key =
+          heap_.empty() ? UINT64_MAX : rings_[heap_.front()].front().key;
+      const size_t next_ring = heap_.empty() ? SIZE_MAX : heap_.front();
       do {
         released_key_ = std::max(released_key_, q.front().key);
         emit(static_cast<const Entry&>(q.front().entry));
@@ -139,7 +140,7 @@ class OrderedMerge {
         ++released;
       } while (!q.empty() && q.front().key <= limit &&
                (q.front().key < next_key ||
-                (q.front().key == next_key && r < next_ring) || alone));
+                (q.front().key == next_key && r < next_ring)));
       if (!q.empty() && q.front().key <= limit) {
         heap_.push_back(r);
         std::push_heap(heap_.begin(), heap_.end(), later);
