@@ -93,6 +93,68 @@ struct sysstream_ring_event {
 };
 
 /*
+ * --args: a call's arguments. An ENTER event of size > sizeof(struct
+ * sysstream_event) is followed by a struct sysstream_args (the six argument
+ * registers at entry) and `nblobs` blobs of user memory the kernel copied:
+ * strings (paths), execve's argv items, sockaddrs. An EXIT event may carry
+ * one too (registers at return, out-parameters such as readlink's buffer,
+ * and strings whose page was not resident at entry, read again once the
+ * kernel itself has faulted them in). The event's size counts it all; each
+ * blob is a struct sysstream_blob and `len` bytes, padded to 8.
+ */
+enum sysstream_capture {
+	/* Low 3 bits: what the kernel copies for one argument (arg_capture). */
+	SYSSTREAM_CAP_NONE = 0,
+	SYSSTREAM_CAP_STRING = 1,     /* a NUL-terminated string, at entry */
+	SYSSTREAM_CAP_ARGV = 2,       /* a NULL-terminated array of strings */
+	SYSSTREAM_CAP_BYTES = 3,      /* bytes; their count in arg LEN_ARG */
+	SYSSTREAM_CAP_OUT_STRING = 4, /* at return: ret bytes (readlink) */
+	SYSSTREAM_CAP_OUT_BYTES = 5,  /* at return: bytes; their count in the
+				       * int that arg LEN_ARG points to
+				       * (accept's addr, getsockname) */
+	SYSSTREAM_CAP_OUT_RET_BYTES = 6, /* at return: ret bytes of a data
+					  * buffer (read, recv) */
+	SYSSTREAM_CAP_KIND_MASK = 7,
+	/* A data buffer (read/write payload): copied only with --data. */
+	SYSSTREAM_CAP_DATA = 8,
+	/* High nibble: LEN_ARG, the argument holding the length (BYTES,
+	 * OUT_BYTES). */
+	SYSSTREAM_CAP_LEN_SHIFT = 4,
+};
+
+enum sysstream_blob_status {
+	SYSSTREAM_BLOB_OK = 0,
+	SYSSTREAM_BLOB_TRUNCATED = 1,  /* cut at --string-size / --data-size */
+	SYSSTREAM_BLOB_UNREADABLE = 2, /* the kernel could not read it */
+	/* At entry: not readable (page not resident); the return event
+	 * carries it, read again after the kernel faulted it in. */
+	SYSSTREAM_BLOB_AT_EXIT = 3,
+	/* ARGV: the array has more items than were copied (the last blob). */
+	SYSSTREAM_BLOB_MORE = 4,
+};
+
+struct sysstream_args {
+	__u64 regs[6];  /* argument registers, in syscall order */
+	__u16 blobs;    /* bytes of blobs after this header */
+	__u8 nblobs;
+	__u8 flags;     /* SYSSTREAM_ARGS_* */
+	__u32 reserved; /* zero */
+};
+
+/* ENTER: the return event carries blobs of this call (out-parameters or
+ * strings read again): user space waits for it, with or without --ret. */
+#define SYSSTREAM_ARGS_EXIT_FOLLOWS 1
+
+struct sysstream_blob {
+	__u8 arg;     /* argument index, 0-5 */
+	__u8 kind;    /* SYSSTREAM_CAP_* (low 3 bits) */
+	__u8 status;  /* enum sysstream_blob_status */
+	__u8 item;    /* ARGV: item index */
+	__u16 len;    /* bytes that follow (no NUL); then padding to 8 */
+	__u16 reserved;
+};
+
+/*
  * The low 32 bits of a record (its "syscall number" field) are one of:
  *
  *   0x00000000-0x7fffffff  a native syscall number, as the process passed it
@@ -145,11 +207,15 @@ static_assert(sizeof(sysstream_record) == 8, "wire record is 8 bytes");
 static_assert(sizeof(struct sysstream_event) == 48, "event layout");
 static_assert(sizeof(struct sysstream_ring_record) == 24, "ring record");
 static_assert(sizeof(struct sysstream_ring_event) == 56, "ring event");
+static_assert(sizeof(struct sysstream_args) == 56, "args header");
+static_assert(sizeof(struct sysstream_blob) == 8, "blob header");
 #else
 _Static_assert(sizeof(sysstream_record) == 8, "wire record is 8 bytes");
 _Static_assert(sizeof(struct sysstream_event) == 48, "event layout");
 _Static_assert(sizeof(struct sysstream_ring_record) == 24, "ring record");
 _Static_assert(sizeof(struct sysstream_ring_event) == 56, "ring event");
+_Static_assert(sizeof(struct sysstream_args) == 56, "args header");
+_Static_assert(sizeof(struct sysstream_blob) == 8, "blob header");
 #endif
 
 #endif /* SYSSTREAM_BPF_SYSSTREAM_H_ */
